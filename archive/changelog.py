@@ -1,0 +1,94 @@
+"""The change log: one entry per write, numbered without gaps, in the store itself.
+
+Everything derived from the store (the search index, OAI-PMH datestamps, the feed, dumps,
+other processes) follows it: "apply every change after the sequence number I last saw".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import PROV, XSD
+
+from archive.store import Store
+from archive.uris import Uris
+from vocab import RA
+
+KINDS = ("create", "update", "delete", "restore")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change log."""
+
+    sequence: int
+    record_id: str
+    kind: str
+    time: datetime
+    version: int
+    agent: str
+
+    @property
+    def deleted(self) -> bool:
+        return self.kind == "delete"
+
+
+def now() -> datetime:
+    """The current time in UTC at a whole second (OAI-PMH granularity)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def change_graph(uris: Uris, change: Change) -> Graph:
+    """The triples of one change-log entry."""
+    entry = uris.change(change.sequence)
+    graph = Graph()
+    graph.add((entry, RDF.type, RA.Change))
+    graph.add((entry, RA.sequence, Literal(change.sequence, datatype=XSD.integer)))
+    graph.add((entry, RA.changedRecord, uris.statement(change.record_id)))
+    graph.add((entry, RA.changeKind, Literal(change.kind)))
+    graph.add((entry, PROV.atTime, Literal(change.time.isoformat().replace("+00:00", "Z"),
+                                           datatype=XSD.dateTime)))
+    graph.add((entry, RA.version, uris.version(change.record_id, change.version)))
+    graph.add((entry, PROV.wasAssociatedWith, uris.agent(change.agent)))
+    return graph
+
+
+def read_change(store: Store, uris: Uris, sequence: int) -> Change | None:
+    """The entry numbered ``sequence``, or None if there is none (yet)."""
+    entry = uris.change(sequence)
+    values: dict[URIRef, object] = {p: o for _, p, o in store.triples(uris.changes, entry)}
+    if not values:
+        return None
+    record = str(values[RA.changedRecord])
+    version = str(values[RA.version])
+    return Change(
+        sequence=sequence,
+        record_id=uris.record_id(record) or record,
+        kind=str(values[RA.changeKind]),
+        time=datetime.fromisoformat(str(values[PROV.atTime]).replace("Z", "+00:00")),
+        version=int(version.rsplit("/", 1)[-1]),
+        agent=str(values[PROV.wasAssociatedWith]).rsplit("/", 1)[-1],
+    )
+
+
+def read_changes(store: Store, uris: Uris, after: int, limit: int | None = None) -> list[Change]:
+    """Entries after ``after`` in order, at most ``limit``: direct look-ups, no scan."""
+    changes: list[Change] = []
+    sequence = after + 1
+    while limit is None or len(changes) < limit:
+        change = read_change(store, uris, sequence)
+        if change is None:
+            break
+        changes.append(change)
+        sequence += 1
+    return changes
+
+
+def last_sequence(store: Store, uris: Uris) -> int:
+    """The highest sequence number in the log (0 for an empty archive)."""
+    rows = store.select(
+        f"SELECT (MAX(?n) AS ?last) WHERE {{ GRAPH <{uris.changes}> {{ ?c <{RA.sequence}> ?n }} }}"
+    )
+    return int(rows[0]["last"]) if rows and "last" in rows[0] else 0

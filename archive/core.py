@@ -1,0 +1,209 @@
+"""The archive object: a data folder holding the store, with the vocabulary and the mapper.
+
+It owns no HTTP and no search index; followers (the index, caches) register with
+:meth:`Archive.follow` and are called after every write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from rdflib import RDF, Graph, URIRef
+from rdflib.namespace import SKOS
+
+from archive import changelog, history, writes
+from archive.errors import ArchiveError, Gone, NotFound
+from archive.mapping import Mapper
+from archive.record import Record
+from archive.resources import ResourceIndex
+from archive.settings import DEFAULT_BASE
+from archive.store import Store, quads_of
+from archive.uris import Uris
+from vocab import MODEL_FILES, RA, SCHEME_FILES, load_vocabulary
+from vocab.thesaurus import Thesaurus
+
+SETTINGS_FILE = "archive.json"
+
+
+class Archive:
+    """One archive: its data folder (or memory), store, vocabulary and URIs."""
+
+    def __init__(self, data_dir: Path | None, base: str | None = None, *,
+                 read_only: bool = False) -> None:
+        self.data_dir = data_dir
+        self.base = self._settle_base(data_dir, base, read_only)
+        self.uris = Uris(self.base)
+        self.store = Store(data_dir / "store" if data_dir else None, read_only=read_only)
+        self.vocabulary = load_vocabulary(self.base)
+        self.shapes = self.vocabulary[self.uris.scheme("shapes")]
+        self.thesauri = {path.split("/", 1)[1]: Thesaurus(self.vocabulary[URIRef(self.base + path)],
+                                                          URIRef(self.base + path))
+                         for path in SCHEME_FILES.values()}
+        self.concept_memberships = Graph()
+        for thesaurus in self.thesauri.values():
+            for concept in thesaurus:
+                self.concept_memberships.add((concept.uri, RDF.type, SKOS.Concept))
+                self.concept_memberships.add((concept.uri, SKOS.inScheme, thesaurus.scheme))
+        self.resources = ResourceIndex(self.store, self.uris)
+        self.mapper = Mapper(self.uris, self.thesauri, self.resources, self.store.graph,
+                             self.known)
+        self._followers: list[Callable[[], None]] = []
+        self._last_sequence: int | None = None
+        if not read_only:
+            self.sync_vocabulary()
+
+    @staticmethod
+    def _settle_base(data_dir: Path | None, base: str | None, read_only: bool) -> str:
+        """The base URI: the one the archive was created with; a different one is refused."""
+        if base is not None and not base.endswith("/"):
+            base += "/"
+        settings_path = data_dir / SETTINGS_FILE if data_dir else None
+        if settings_path is None:
+            return base or DEFAULT_BASE
+        if settings_path.exists():
+            stored = json.loads(settings_path.read_text())["base_uri"]
+            if base is not None and base != stored:
+                raise ArchiveError(
+                    f"the archive in {data_dir} mints URIs under {stored}, not {base}; unset "
+                    f"RIGHTS_ARCHIVE_BASE_URI or set it to {stored} (moving an archive to a "
+                    "new base means exporting and importing it)")
+            return stored
+        chosen = base or DEFAULT_BASE
+        if not read_only:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            settings_path.write_text(json.dumps({"base_uri": chosen}, indent=2) + "\n")
+        return chosen
+
+    # Vocabulary ------------------------------------------------------------------------
+
+    def sync_vocabulary(self) -> None:
+        """Store the vocabulary graphs, replacing any whose content changed."""
+        stale = []
+        for name, graph in self.vocabulary.items():
+            stored = sum(1 for _ in self.store.triples(name))
+            if stored != len(graph):
+                stale.append(name)
+        if stale:
+            add = [q for name in stale for q in quads_of(self.vocabulary[name], name)]
+            self.store.apply(add, drop=stale)
+
+    def vocabulary_graphs(self) -> list[URIRef]:
+        """Names of the stored vocabulary graphs."""
+        return [URIRef(self.base + path) for path in (*MODEL_FILES.values(),
+                                                      *SCHEME_FILES.values())]
+
+    # Reading ---------------------------------------------------------------------------
+
+    def known(self, record_id: str) -> bool:
+        """Whether ``record_id`` was ever used (current or deleted)."""
+        return self.store.has_graph(self.uris.history(record_id))
+
+    def state(self, record_id: str) -> tuple[int, str] | None:
+        """(current version, kind of its last change) or None for an unknown id."""
+        return history.current_version(self.store, self.uris, record_id)
+
+    def record_graph(self, record_id: str) -> Graph:
+        """The statement's graph plus the descriptions of the resources it names."""
+        state = self.state(record_id)
+        if state is None:
+            raise NotFound(f"there is no statement '{record_id}'")
+        if state[1] == "delete":
+            raise Gone(f"statement '{record_id}' was deleted")
+        subject = self.uris.statement(record_id)
+        graph = self.store.graph(subject)
+        self.add_resources(graph)
+        return graph
+
+    def add_resources(self, graph: Graph) -> Graph:
+        """Add to ``graph`` the stored descriptions of the issuers, events and places it names."""
+        pending = {o for o in graph.objects() if isinstance(o, URIRef)}
+        seen: set[URIRef] = set()
+        while pending:
+            uri = pending.pop()
+            seen.add(uri)
+            parts = self.uris.split(uri)
+            if parts and parts[0] in ("issuers", "events", "places"):
+                for triple in self.store.triples(uri):
+                    graph.add(triple)
+                    if isinstance(triple[2], URIRef) and triple[2] not in seen:
+                        pending.add(triple[2])
+        return graph
+
+    def record(self, record_id: str) -> Record:
+        """The current version of a record (NotFound, or Gone if deleted)."""
+        return self.mapper.from_rdf(self.record_graph(record_id), self.uris.statement(record_id))
+
+    def record_ids(self) -> Iterator[str]:
+        """Ids of every current (not deleted) statement, in id order."""
+        rows = self.store.select(
+            f"SELECT ?id WHERE {{ GRAPH ?g {{ ?g a <{RA.Statement}> ; "
+            "<http://purl.org/dc/terms/identifier> ?id } } ORDER BY ?id")
+        return (str(row["id"]) for row in rows)
+
+    def history(self, record_id: str) -> list[history.Version]:
+        """Every version of a record, oldest first (NotFound for an unknown id)."""
+        versions = history.read_history(self.store, self.uris, record_id)
+        if not versions:
+            raise NotFound(f"there is no statement '{record_id}'")
+        return versions
+
+    def version_record(self, record_id: str, number: int) -> Record:
+        """The record as it was at version ``number``."""
+        for version in self.history(record_id):
+            if version.number == number and version.kind != "delete":
+                content = (history.snapshot_graph(version.snapshot) if version.snapshot
+                           else self.store.graph(self.uris.statement(record_id)))
+                self.add_resources(content)
+                return self.mapper.from_rdf(content, self.uris.statement(record_id))
+        raise NotFound(f"statement '{record_id}' has no version {number} with content")
+
+    # Change log ------------------------------------------------------------------------
+
+    def last_sequence(self) -> int:
+        """The newest change-log sequence number."""
+        if self._last_sequence is None or self.store.read_only:
+            self._last_sequence = changelog.last_sequence(self.store, self.uris)
+        return self._last_sequence
+
+    def advance(self, sequence: int) -> None:
+        """Record that the log now ends at ``sequence`` (called by the write path only)."""
+        self._last_sequence = sequence
+
+    def changes(self, after: int = 0, limit: int | None = None) -> list[changelog.Change]:
+        """Change-log entries after ``after``, oldest first."""
+        return changelog.read_changes(self.store, self.uris, after, limit)
+
+    def follow(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every write (the search index catches up from the log)."""
+        self._followers.append(callback)
+
+    def notify(self) -> None:
+        for callback in self._followers:
+            callback()
+
+    # Writing: the one write path ---------------------------------------------------------
+
+    def save(self, payloads: Sequence[writes.Payload | dict[str, Any]], *, agent: str,
+             **options: Any) -> list[writes.Saved]:
+        """Validate and store records (see :func:`archive.writes.save_records`)."""
+        return writes.save_records(self, payloads, agent=agent, **options)
+
+    def delete(self, record_id: str, *, agent: str, expected_version: int | None = None
+               ) -> writes.Saved:
+        return writes.delete_record(self, record_id, agent=agent,
+                                    expected_version=expected_version)
+
+    def restore(self, record_id: str, version: int, *, agent: str) -> writes.Saved:
+        return writes.restore_record(self, record_id, version, agent=agent)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,306 @@
+"""Record ⇄ RDF: resolve a record's names against the thesauri and shared resources.
+
+:meth:`Mapper.to_rdf` turns a checked :class:`~archive.record.Record` into its statement
+graph plus the resource graphs it creates or enriches, listing every problem;
+:meth:`Mapper.from_rdf` reads the same graphs back into the same record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, ORG, XSD
+
+from archive.dates import DateError, PartialDate, from_literal, parse_date
+from archive.errors import Problem
+from archive.record import ID_PATTERN, Agent, Event, Record, url_problem
+from archive.resources import ResourceIndex, describe
+from archive.uris import Uris
+from vocab import RA
+from vocab.thesaurus import Thesaurus
+
+
+@dataclass
+class Batch:
+    """Graphs of one write: statement graphs and the resource graphs they add to."""
+
+    statements: dict[URIRef, Graph] = field(default_factory=dict)
+    resources: dict[URIRef, Graph] = field(default_factory=dict)
+    new_resources: set[URIRef] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)
+
+    def resource(self, uri: URIRef) -> Graph:
+        return self.resources.setdefault(uri, Graph())
+
+
+class Mapper:
+    """Maps records to RDF and back for one archive."""
+
+    def __init__(self, uris: Uris, thesauri: dict[str, Thesaurus], resources: ResourceIndex,
+                 resource_graph: Callable[[URIRef], Graph],
+                 statement_known: Callable[[str], bool]) -> None:
+        self.uris = uris
+        self.thesauri = thesauri
+        self.resources = resources
+        self.resource_graph = resource_graph
+        self.statement_known = statement_known
+
+    # Record → RDF ----------------------------------------------------------------------
+
+    def to_rdf(self, record: Record, batch: Batch, label: str, line: int | None = None,
+               dayfirst: bool | None = None) -> list[Problem]:
+        """Add the record's graphs to ``batch``; return the problems (nothing added if any)."""
+        problems: list[Problem] = []
+
+        def problem(key: str, message: str, suggestion: str | None = None) -> None:
+            problems.append(Problem(message, label, key, suggestion, line))
+
+        assert record.id is not None
+        subject = self.uris.statement(record.id)
+        graph = Graph()
+        graph.add((subject, RDF.type, RA.Statement))
+        graph.add((subject, DCTERMS.identifier, Literal(record.id)))
+        for lang, text in sorted(record.title.items()):
+            graph.add((subject, DCTERMS.title, Literal(text, lang=lang)))
+        try:
+            date = parse_date(record.date, dayfirst)
+            _add_date(graph, subject, DCTERMS.issued, date)
+        except DateError as error:
+            problem("date", str(error), error.suggestion)
+        graph.add((subject, DCTERMS.language, Literal(record.language, datatype=XSD.language)))
+        if record.text:
+            graph.add((subject, RA.text, Literal(record.text, lang=record.language)))
+        if record.summary:
+            graph.add((subject, DCTERMS.abstract, Literal(record.summary, lang=record.language)))
+        if record.source:
+            graph.add((subject, DCTERMS.source, URIRef(record.source)))
+        if record.type:
+            concept = self._concept("types", record.type, "type", problem)
+            if concept:
+                graph.add((subject, RA.statementType, concept))
+        for key, scheme, predicate in (("references", "treaties", RA.references),
+                                       ("topics", "topics", RA.topic)):
+            for i, term in enumerate(getattr(record, key)):
+                concept = self._concept(scheme, term, f"{key}[{i}]", problem)
+                if concept:
+                    graph.add((subject, predicate, concept))
+        pending = Batch(ids=batch.ids)
+        for i, agent in enumerate(record.issuers):
+            key = "issuer" if len(record.issuers) == 1 else f"issuer[{i}]"
+            uri = self._issuer(agent, key, batch, pending, problem)
+            if uri:
+                graph.add((subject, RA.issuer, uri))
+        for i, event in enumerate(record.responds_to):
+            uri = self._event(event, f"responds_to[{i}]", batch, pending, problem, dayfirst)
+            if uri:
+                graph.add((subject, RA.respondsTo, uri))
+        for place in record.places:
+            graph.add((subject, RA.place, self._place(place, batch, pending)))
+        for i, target in enumerate(record.see_also):
+            uri = self._see_also(target, f"see_also[{i}]", batch, problem)
+            if uri:
+                graph.add((subject, RA.seeAlso, uri))
+        if problems:
+            return problems
+        batch.statements[subject] = graph
+        for uri, resource in pending.resources.items():
+            batch.resource(uri).__iadd__(resource)
+        batch.new_resources |= pending.new_resources
+        return []
+
+    def _concept(self, scheme: str, term: str, key: str,
+                 problem: Callable[..., None]) -> URIRef | None:
+        thesaurus = self.thesauri[scheme]
+        concept = thesaurus.resolve(term)
+        if concept is None:
+            hint = ", ".join(thesaurus.suggest(term)) or None
+            what = {"treaties": "treaty or instrument", "types": "statement type",
+                    "topics": "topic", "issuer-kinds": "kind of issuer"}[scheme]
+            problem(key, f"'{term}' is not a known {what} (see /vocab/{scheme})", hint)
+            return None
+        return concept.uri
+
+    def _shared(self, kind: str, name: str, new: bool, key: str, batch: Batch, pending: Batch,
+                problem: Callable[..., None]) -> tuple[URIRef | None, Graph | None]:
+        """The resource named ``name``: existing, pending in this batch, or newly minted."""
+        uri = self.resources.find(kind, name)
+        if uri is not None:
+            return uri, self.resource_graph(uri) if uri not in batch.new_resources else None
+        if not new and (near := self.resources.near(kind, name)):
+            problem(key, f"there is no {kind[:-1]} named '{name}' yet, but there is "
+                         f"'{near}'; use that name, or add \"new\": true to create "
+                         f"'{name}' on purpose", f"'{near}'")
+            return None, None
+        uri = self.resources.mint(kind, name)
+        while uri in pending.new_resources or uri in batch.new_resources:
+            uri = URIRef(f"{uri}-x")
+        pending.new_resources.add(uri)
+        pending.resource(uri).__iadd__(describe(kind, uri, name))
+        self.resources.add(kind, uri, name)
+        return uri, None
+
+    def _issuer(self, agent: Agent, key: str, batch: Batch, pending: Batch,
+                problem: Callable[..., None]) -> URIRef | None:
+        if agent.uri and (found := self.uris.split(agent.uri)) and found[0] == "issuers":
+            uri = URIRef(agent.uri)
+            if not self.resources.store.has_graph(uri) and uri not in batch.new_resources:
+                problem(f"{key}.uri", f"there is no issuer {agent.uri} in the archive")
+                return None
+            return uri
+        uri, stored = self._shared("issuers", agent.name, agent.new, key, batch, pending, problem)
+        if uri is None:
+            return None
+        facts: list[tuple[URIRef, object, str]] = []
+        if agent.kind:
+            kind = self._concept("issuer-kinds", agent.kind, f"{key}.kind", problem)
+            if kind:
+                facts.append((RA.issuerKind, kind, "kind"))
+        if agent.uri:
+            facts.append((OWL.sameAs, URIRef(agent.uri), "uri"))
+        if agent.part_of:
+            parent, _ = self._shared("issuers", agent.part_of, True, f"{key}.part_of", batch,
+                                     pending, problem)
+            if parent == uri:
+                problem(f"{key}.part_of", "an issuer cannot be part of itself")
+            elif parent:
+                facts.append((ORG.subOrganizationOf, parent, "part_of"))
+        self._enrich(uri, stored, facts, f"{key}", agent.name, pending, problem)
+        return uri
+
+    def _event(self, event: Event, key: str, batch: Batch, pending: Batch,
+               problem: Callable[..., None], dayfirst: bool | None) -> URIRef | None:
+        uri, stored = self._shared("events", event.name, event.new, key, batch, pending, problem)
+        if uri is None:
+            return None
+        facts: list[tuple[URIRef, object, str]] = []
+        if event.date:
+            try:
+                date = parse_date(event.date, dayfirst)
+                facts.append((RA.eventDate, date.literal(), "date"))
+                if date.written != date.iso:
+                    facts.append((RA.dateAsWritten, Literal(date.written), "date"))
+            except DateError as error:
+                problem(f"{key}.date", str(error), error.suggestion)
+        if event.uri:
+            facts.append((OWL.sameAs, URIRef(event.uri), "uri"))
+        if event.place:
+            facts.append((RA.eventPlace, self._place(event.place, batch, pending), "place"))
+        self._enrich(uri, stored, facts, key, event.name, pending, problem)
+        return uri
+
+    def _enrich(self, uri: URIRef, stored: Graph | None, facts: list[tuple[URIRef, object, str]],
+                key: str, name: str, pending: Batch, problem: Callable[..., None]) -> None:
+        """Add facts to a resource; refuse one that contradicts what the archive holds."""
+        known = stored if stored is not None else pending.resource(uri)
+        for predicate, value, field_name in facts:
+            current = known.value(uri, predicate)
+            if current is None:
+                pending.resource(uri).add((uri, predicate, value))
+            elif current != value and predicate != RA.dateAsWritten:
+                problem(f"{key}.{field_name}",
+                        f"'{name}' is recorded with {field_name} {_show(current)}, not "
+                        f"{_show(value)}; correct the {field_name} here or edit '{name}' itself")
+
+    def _place(self, name: str, batch: Batch, pending: Batch) -> URIRef:
+        uri = self.resources.find("places", name)
+        if uri is None:
+            uri = self.resources.mint("places", name)
+            pending.new_resources.add(uri)
+            pending.resource(uri).__iadd__(describe("places", uri, name))
+            self.resources.add("places", uri, name)
+        return uri
+
+    def _see_also(self, target: str, key: str, batch: Batch,
+                  problem: Callable[..., None]) -> URIRef | None:
+        if "://" in target or target.startswith("urn:"):
+            if issue := url_problem(target):
+                problem(key, issue)
+                return None
+            return URIRef(target)
+        if ID_PATTERN.match(target) and (target in batch.ids or self.statement_known(target)):
+            return self.uris.statement(target)
+        problem(key, f"'{target}' is neither a web address nor the id of a statement in the "
+                     "archive or in this batch")
+        return None
+
+    # RDF → Record ----------------------------------------------------------------------
+
+    def from_rdf(self, graph: Graph, subject: URIRef) -> Record:
+        """The record described by ``graph`` (statement graph plus its resources' graphs)."""
+        language = str(graph.value(subject, DCTERMS.language) or "en")
+        titles = {(t.language or language): str(t) for t in graph.objects(subject, DCTERMS.title)}
+        issued = graph.value(subject, DCTERMS.issued)
+        written = graph.value(subject, RA.dateAsWritten)
+        date = from_literal(issued, str(written) if written else None) if issued else None
+        text = graph.value(subject, RA.text)
+        summary = graph.value(subject, DCTERMS.abstract)
+        source = graph.value(subject, DCTERMS.source)
+        type_uri = graph.value(subject, RA.statementType)
+        issuers = sorted((self._agent(graph, uri) for uri in graph.objects(subject, RA.issuer)),
+                         key=lambda a: a.name.casefold())
+        events = sorted((self._event_of(graph, uri)
+                         for uri in graph.objects(subject, RA.respondsTo)),
+                        key=lambda e: e.name.casefold())
+        return Record(
+            id=str(graph.value(subject, DCTERMS.identifier) or subject.rsplit("/", 1)[-1]),
+            title=titles,
+            issuers=issuers,
+            date=date.written if date else "",
+            type=self._label("types", type_uri) if type_uri else None,
+            language=language,
+            text=str(text) if text else None,
+            summary=str(summary) if summary else None,
+            source=str(source) if source else None,
+            responds_to=events,
+            references=sorted(self._notation("treaties", uri)
+                              for uri in graph.objects(subject, RA.references)),
+            see_also=sorted(self.uris.record_id(str(uri)) or str(uri)
+                            for uri in graph.objects(subject, RA.seeAlso)),
+            topics=sorted(self._label("topics", uri) for uri in graph.objects(subject, RA.topic)),
+            places=sorted(_name(graph, uri) for uri in graph.objects(subject, RA.place)),
+        )
+
+    def _agent(self, graph: Graph, uri: URIRef) -> Agent:
+        kind = graph.value(uri, RA.issuerKind)
+        parent = graph.value(uri, ORG.subOrganizationOf)
+        same = graph.value(uri, OWL.sameAs)
+        return Agent(name=_name(graph, uri),
+                     kind=self._notation("issuer-kinds", kind) if kind else None,
+                     uri=str(same) if same else None,
+                     part_of=_name(graph, parent) if parent else None)
+
+    def _event_of(self, graph: Graph, uri: URIRef) -> Event:
+        date = graph.value(uri, RA.eventDate)
+        written = graph.value(uri, RA.dateAsWritten)
+        place = graph.value(uri, RA.eventPlace)
+        same = graph.value(uri, OWL.sameAs)
+        return Event(name=_name(graph, uri),
+                     date=str(written or date) if date else None,
+                     uri=str(same) if same else None,
+                     place=_name(graph, place) if place else None)
+
+    def _label(self, scheme: str, uri: URIRef) -> str:
+        concept = self.thesauri[scheme].concepts.get(uri)
+        return concept.label() if concept else str(uri)
+
+    def _notation(self, scheme: str, uri: URIRef) -> str:
+        concept = self.thesauri[scheme].concepts.get(uri)
+        return concept.notation if concept else str(uri)
+
+
+def _add_date(graph: Graph, subject: URIRef, predicate: URIRef, date: PartialDate) -> None:
+    graph.add((subject, predicate, date.literal()))
+    if date.written != date.iso:
+        graph.add((subject, RA.dateAsWritten, Literal(date.written)))
+
+
+def _name(graph: Graph, uri: URIRef) -> str:
+    label = graph.value(uri, RDFS.label)
+    return str(label) if label is not None else str(uri).rsplit("/", 1)[-1]
+
+
+def _show(value: object) -> str:
+    text = str(value)
+    return text.rsplit("/", 1)[-1] if text.startswith("http") else f"'{text}'"

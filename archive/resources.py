@@ -1,0 +1,81 @@
+"""Shared resources named by records (issuers, events, places): one URI per real thing.
+
+The same name written twice resolves to one resource; a near-duplicate name is refused with
+a "did you mean" unless the record says the resource is new on purpose.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+
+from archive.record import slugify
+from archive.store import Store
+from archive.uris import Uris
+from vocab import RA
+from vocab.thesaurus import normalize_label
+
+CLASSES = {"issuers": RA.Issuer, "events": RA.Event, "places": RA.Place}
+NEAR_DUPLICATE = 0.88
+
+
+class ResourceIndex:
+    """Names of the issuers, events and places in the store, with pending ones of a write."""
+
+    def __init__(self, store: Store, uris: Uris) -> None:
+        self.store = store
+        self.uris = uris
+        self._names: dict[str, dict[str, tuple[URIRef, str]]] | None = None
+
+    def _load(self) -> dict[str, dict[str, tuple[URIRef, str]]]:
+        if self._names is None:
+            names: dict[str, dict[str, tuple[URIRef, str]]] = {kind: {} for kind in CLASSES}
+            for kind, cls in CLASSES.items():
+                query = (f"SELECT ?s ?label WHERE {{ GRAPH ?s {{ ?s a <{cls}> ; "
+                         f"<{RDFS.label}> ?label }} }}")
+                rows = self.store.select(query)
+                for row in rows:
+                    names[kind][normalize_label(str(row["label"]))] = (row["s"], str(row["label"]))
+            self._names = names
+        return self._names
+
+    def forget(self) -> None:
+        """Drop the cached names (after a write or a restore)."""
+        self._names = None
+
+    def find(self, kind: str, name: str) -> URIRef | None:
+        """The resource of this kind with this name (ignoring case and punctuation)."""
+        found = self._load()[kind].get(normalize_label(name))
+        return found[0] if found else None
+
+    def near(self, kind: str, name: str) -> str | None:
+        """The name of an existing resource close to ``name`` but not the same, if any."""
+        names = self._load()[kind]
+        close = difflib.get_close_matches(normalize_label(name), names, n=1,
+                                          cutoff=NEAR_DUPLICATE)
+        return names[close[0]][1] if close else None
+
+    def add(self, kind: str, uri: URIRef, name: str) -> None:
+        self._load()[kind][normalize_label(name)] = (uri, name)
+
+    def mint(self, kind: str, name: str) -> URIRef:
+        """A fresh URI for a new resource named ``name``."""
+        base = slugify(name)
+        uri, n = self.uris.thing(kind, base), 1
+        while self.store.has_graph(uri):
+            n += 1
+            uri = self.uris.thing(kind, f"{base}-{n}")
+        return uri
+
+    def names(self, kind: str) -> list[tuple[URIRef, str]]:
+        """Every (uri, name) of a kind, sorted by name: for autocomplete and listings."""
+        return sorted(self._load()[kind].values(), key=lambda item: item[1].casefold())
+
+
+def describe(kind: str, uri: URIRef, name: str) -> Graph:
+    """A new resource graph: its type and name."""
+    graph = Graph()
+    graph.add((uri, RDF.type, CLASSES[kind]))
+    graph.add((uri, RDFS.label, Literal(name)))
+    return graph

@@ -1,0 +1,288 @@
+"""The one write path: validate, store in one transaction, then tell the followers.
+
+:func:`save_records`, :func:`delete_record` and :func:`restore_record` are the only code that
+changes records. Each builds a complete write set (statement graphs, resource graphs, history
+versions, change-log entries) and hands it to the store in a single atomic update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rdflib import Graph, Literal, URIRef
+
+from archive.changelog import Change, change_graph, now
+from archive.errors import BadInput, Gone, NotFound, PreconditionFailed, Problem
+from archive.history import (
+    current_version,
+    read_history,
+    snapshot_graph,
+    snapshot_text,
+    version_graph,
+)
+from archive.mapping import Batch
+from archive.record import Record, parse_record, slugify
+from archive.shapes import check_shapes
+from archive.store import quads_of
+from vocab import RA
+
+if TYPE_CHECKING:
+    from archive.core import Archive
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One record as received, with where it came from (for messages)."""
+
+    data: Any
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a write did to one record."""
+
+    id: str
+    kind: str
+    version: int
+    sequence: int
+
+
+def save_records(archive: Archive, payloads: Sequence[Payload | dict[str, Any]], *,
+                 agent: str, replace: bool = False, dayfirst: bool | None = None,
+                 expected_version: int | None = None, dry_run: bool = False,
+                 source: str | None = None, progress: Progress | None = None) -> list[Saved]:
+    """Validate every record, then store them all in one transaction, or refuse them all.
+
+    ``replace`` edits existing records (``id`` required); otherwise every record is new and
+    an id already used, even by a deleted record, is refused. ``expected_version`` is the
+    version the caller edited (HTTP If-Match). ``dry_run`` validates and stores nothing.
+    """
+    items = [p if isinstance(p, Payload) else Payload(p) for p in payloads]
+    problems: list[Problem] = []
+    records: list[tuple[Record, str, int | None]] = []
+    for position, item in enumerate(items, start=1):
+        label = _label(item, position, len(items))
+        record, found = parse_record(item.data, label, item.line)
+        problems += found
+        if record is not None:
+            records.append((record, label, item.line))
+        if progress and position % 200 == 0:
+            progress(position, len(items), "read")
+    batch = Batch()
+    _assign_ids(archive, records, batch, replace, expected_version, problems)
+    try:
+        for position, (record, label, line) in enumerate(records, start=1):
+            problems += archive.mapper.to_rdf(record, batch, label, line, dayfirst)
+            if progress and position % 200 == 0:
+                progress(position, len(records), "resolve")
+        if not problems:
+            problems += _check_shapes(archive, batch, records)
+        if problems:
+            raise BadInput(problems, source)
+        if dry_run:
+            return [Saved(r.id or "", "create" if not replace else "update", 0, 0)
+                    for r, _, _ in records]
+        saved = _store(archive, batch, [r for r, _, _ in records], replace, agent)
+    except BaseException:
+        archive.resources.forget()
+        raise
+    if progress:
+        progress(len(records), len(records), "stored")
+    archive.notify()
+    return saved
+
+
+def _label(item: Payload, position: int, total: int) -> str:
+    data = item.data
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        return data["id"]
+    if item.line is not None:
+        return f"#{position} (line {item.line})" if total > 1 else f"#{position}"
+    return f"#{position}"
+
+
+def _assign_ids(archive: Archive, records: list[tuple[Record, str, int | None]], batch: Batch,
+                replace: bool, expected_version: int | None, problems: list[Problem]) -> None:
+    for record, label, line in records:
+        if record.id is None:
+            if replace:
+                problems.append(Problem("is required to edit a record", label, "id", line=line))
+                continue
+            record.id = _mint_id(archive, record, batch)
+        elif record.id in batch.ids:
+            problems.append(Problem(f"the id '{record.id}' appears twice in this batch", label,
+                                    "id", line=line))
+            continue
+        else:
+            state = current_version(archive.store, archive.uris, record.id)
+            if replace:
+                if state is None:
+                    problems.append(Problem(f"there is no record '{record.id}' to edit", label,
+                                            "id", line=line))
+                elif state[1] == "delete":
+                    problems.append(Problem(f"record '{record.id}' was deleted; restore a "
+                                            "version of it instead of editing it", label, "id",
+                                            line=line))
+                elif expected_version is not None and state[0] != expected_version:
+                    raise PreconditionFailed(
+                        f"record '{record.id}' has changed since you loaded it (you edited "
+                        f"version {expected_version}, the archive has version {state[0]}); "
+                        "reload it and apply your changes again")
+            elif state is not None:
+                was = " by a record since deleted" if state[1] == "delete" else ""
+                problems.append(Problem(
+                    f"the id '{record.id}' is already used{was}; ids are never reused", label,
+                    "id", f"'{_free_id(archive, record.id, batch)}'", line))
+        batch.ids.add(record.id)
+
+
+def _mint_id(archive: Archive, record: Record, batch: Batch) -> str:
+    from archive.dates import DateError, parse_date
+
+    try:
+        prefix = parse_date(record.date).iso
+    except DateError:
+        prefix = "undated"
+    return _free_id(archive, f"{prefix}-{slugify(record.title_text(), 60)}", batch)
+
+
+def _free_id(archive: Archive, wanted: str, batch: Batch) -> str:
+    candidate, n = wanted, 1
+    while candidate in batch.ids or archive.store.has_graph(archive.uris.history(candidate)):
+        n += 1
+        candidate = f"{wanted}-{n}"
+    return candidate
+
+
+def _check_shapes(archive: Archive, batch: Batch, records: list[tuple[Record, str, int | None]]
+                  ) -> list[Problem]:
+    data = Graph()
+    labels: dict[URIRef, str] = {}
+    for (_, label, _), (subject, graph) in zip(records, batch.statements.items(), strict=True):
+        data += graph
+        labels[subject] = label
+    for graph in batch.resources.values():
+        data += graph
+    for uri in set(data.objects()) - set(batch.resources):
+        if isinstance(uri, URIRef) and archive.uris.split(uri) and \
+                archive.uris.split(uri)[0] in ("issuers", "events", "places"):
+            archive.store.graph(uri, into=data)
+    data += archive.concept_memberships
+
+    def label_of(node: object) -> str | None:
+        if node in labels:
+            return labels[node]
+        for subject, graph in batch.statements.items():
+            if (subject, None, node) in graph:
+                return labels[subject]
+        return None
+
+    return check_shapes(data, archive.shapes, label_of)
+
+
+def _store(archive: Archive, batch: Batch, records: list[Record], replace: bool, agent: str
+           ) -> list[Saved]:
+    graphs = archive.uris
+    with archive.store.lock:
+        sequence = archive.last_sequence()
+        time = now()
+        add, remove, drop = [], [], []
+        saved = []
+        for record, (subject, graph) in zip(records, batch.statements.items(), strict=True):
+            assert record.id is not None
+            sequence += 1
+            state = current_version(archive.store, graphs, record.id) if replace else None
+            number = state[0] + 1 if state else 1
+            kind = "update" if state else "create"
+            if state:
+                drop.append(subject)
+                remove += _supersede(archive, record.id, state[0], add)
+            change = Change(sequence, record.id, kind, time, number, agent)
+            add += quads_of(graph, subject)
+            add += quads_of(version_graph(graphs, change), graphs.history(record.id))
+            add += quads_of(change_graph(graphs, change), graphs.changes)
+            saved.append(Saved(record.id, kind, number, sequence))
+        for uri, graph in batch.resources.items():
+            add += quads_of(graph, uri)
+        archive.store.apply(add, remove, drop)
+        archive.advance(sequence)
+    return saved
+
+
+def _supersede(archive: Archive, record_id: str, number: int, add: list) -> list:
+    """Keep the current content as the snapshot of its version; return quads to remove."""
+    graphs = archive.uris
+    subject, history = graphs.statement(record_id), graphs.history(record_id)
+    old = archive.store.graph(subject)
+    version = graphs.version(record_id, number)
+    add += quads_of(Graph().add((version, RA.snapshot, Literal(snapshot_text(old)))), history)
+    return quads_of(Graph().add((subject, RA.currentVersion, version)), history)
+
+
+def delete_record(archive: Archive, record_id: str, *, agent: str,
+                  expected_version: int | None = None) -> Saved:
+    """Delete a record: a tombstone version; its history and id stay."""
+    graphs = archive.uris
+    with archive.store.lock:
+        state = _current_or_raise(archive, record_id)
+        if expected_version is not None and state[0] != expected_version:
+            raise PreconditionFailed(f"record '{record_id}' has changed since you loaded it "
+                                     f"(version {state[0]}, not {expected_version})")
+        sequence = archive.last_sequence() + 1
+        change = Change(sequence, record_id, "delete", now(), state[0] + 1, agent)
+        add: list = []
+        remove = _supersede(archive, record_id, state[0], add)
+        add += quads_of(version_graph(graphs, change), graphs.history(record_id))
+        add += quads_of(change_graph(graphs, change), graphs.changes)
+        archive.store.apply(add, remove, [graphs.statement(record_id)])
+        archive.advance(sequence)
+    archive.notify()
+    return Saved(record_id, "delete", change.version, sequence)
+
+
+def restore_record(archive: Archive, record_id: str, version: int, *, agent: str) -> Saved:
+    """Make an earlier version current again (also brings back a deleted record)."""
+    graphs = archive.uris
+    versions = {v.number: v for v in read_history(archive.store, graphs, record_id)}
+    if not versions:
+        raise NotFound(f"there is no record '{record_id}'")
+    wanted = versions.get(version)
+    if wanted is None or wanted.kind == "delete":
+        raise NotFound(f"record '{record_id}' has no version {version} with content "
+                       f"(versions: {', '.join(str(n) for n in sorted(versions))})")
+    with archive.store.lock:
+        latest = max(versions.values(), key=lambda v: v.number)
+        content = archive.store.graph(graphs.statement(record_id)) \
+            if wanted.snapshot is None else snapshot_graph(wanted.snapshot)
+        if not len(content):
+            raise NotFound(f"version {version} of '{record_id}' has no stored content")
+        sequence = archive.last_sequence() + 1
+        change = Change(sequence, record_id, "restore", now(), latest.number + 1, agent)
+        add: list = []
+        if latest.kind == "delete":
+            remove = quads_of(Graph().add((graphs.statement(record_id), RA.currentVersion,
+                                           latest.uri)), graphs.history(record_id))
+        else:
+            remove = _supersede(archive, record_id, latest.number, add)
+        add += quads_of(content, graphs.statement(record_id))
+        add += quads_of(version_graph(graphs, change), graphs.history(record_id))
+        add += quads_of(change_graph(graphs, change), graphs.changes)
+        archive.store.apply(add, remove, [graphs.statement(record_id)])
+        archive.advance(sequence)
+    archive.notify()
+    return Saved(record_id, "restore", change.version, sequence)
+
+
+def _current_or_raise(archive: Archive, record_id: str) -> tuple[int, str]:
+    state = current_version(archive.store, archive.uris, record_id)
+    if state is None:
+        raise NotFound(f"there is no record '{record_id}'")
+    if state[1] == "delete":
+        raise Gone(f"record '{record_id}' was deleted")
+    return state
+
