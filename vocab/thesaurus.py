@@ -88,6 +88,8 @@ class Thesaurus:
         if term in self.concepts:
             return self.concepts[URIRef(term)]
         uri = self._keys.get(normalize_label(term))
+        if uri is None and "://" in term:  # the same concept under another archive's base
+            uri = self._keys.get(normalize_label(term.rstrip("/").rsplit("/", 1)[-1]))
         return self.concepts[uri] if uri is not None else None
 
     def suggest(self, term: str, limit: int = 3) -> list[str]:
