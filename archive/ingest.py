@@ -1,0 +1,228 @@
+"""Reading files into records: JSON, JSON Lines, CSV and RDF (Turtle, JSON-LD, N-Quads, …).
+
+Each file is read whole before anything is stored: a syntax error anywhere refuses the file
+with its line and position, and the records then go through the one write path together,
+so a file is imported all or nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib.namespace import DCTERMS, ORG, OWL, RDFS
+
+from archive.errors import BadInput, Problem
+from archive.writes import Payload, Progress, Saved
+from vocab import RA
+
+if TYPE_CHECKING:
+    from archive.core import Archive
+
+#: File suffix → reader format.
+FORMATS = {
+    ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
+    ".ttl": "turtle", ".jsonld": "json-ld", ".nq": "nquads", ".trig": "trig",
+    ".nt": "nt", ".rdf": "xml", ".owl": "xml",
+}
+RDF_FORMATS = {"turtle", "json-ld", "nquads", "trig", "nt", "xml"}
+#: Properties the record model maps; anything else on a statement would be lost.
+STATEMENT_PROPERTIES = {
+    RDF.type, DCTERMS.identifier, DCTERMS.title, DCTERMS.issued, DCTERMS.language,
+    DCTERMS.abstract, DCTERMS.source, RA.text, RA.dateAsWritten, RA.statementType,
+    RA.references, RA.topic, RA.issuer, RA.respondsTo, RA.place, RA.seeAlso,
+}
+RESOURCE_PROPERTIES = {RDF.type, RDFS.label, RA.issuerKind, ORG.subOrganizationOf, OWL.sameAs,
+                       RA.eventDate, RA.eventPlace, RA.dateAsWritten}
+
+
+def format_of(name: str) -> str:
+    """The reader format for a file name (``.gz`` allowed), or BadInput."""
+    suffixes = [s.lower() for s in Path(name).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    fmt = FORMATS.get(suffixes[-1]) if suffixes else None
+    if fmt is None:
+        raise BadInput(f"'{name}' is not a file type the archive reads; use one of "
+                       f"{', '.join(sorted(FORMATS))} (optionally gzip-compressed)")
+    return fmt
+
+
+def read_file(path: Path, archive: Archive) -> list[Payload]:
+    """The records in a file, or BadInput naming the line and position of a syntax error."""
+    fmt = format_of(path.name)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise BadInput(f"cannot read {path}: {error.strerror}") from None
+    if path.suffix.lower() == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as error:
+            raise BadInput(f"{path.name} is not a valid gzip file ({error})") from None
+    return read_bytes(raw, fmt, archive, path.name)
+
+
+def read_bytes(data: bytes, fmt: str, archive: Archive, name: str = "input") -> list[Payload]:
+    """The records in ``data`` read as ``fmt`` (see :data:`FORMATS`)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadInput(f"{name} is not UTF-8 text (byte {error.start})") from None
+    if fmt == "json":
+        return _read_json(text, name)
+    if fmt == "jsonl":
+        return _read_jsonl(text, name)
+    if fmt == "csv":
+        return _read_csv(text, name)
+    if fmt in RDF_FORMATS:
+        return _read_rdf(text, fmt, archive, name)
+    raise BadInput(f"unknown format '{fmt}'")
+
+
+def _read_json(text: str, name: str) -> list[Payload]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadInput([Problem(f"malformed JSON: {error.msg} (column {error.colno})",
+                                line=error.lineno)], name) from None
+    items = data if isinstance(data, list) else [data]
+    return [Payload(item) for item in items]
+
+
+def _read_jsonl(text: str, name: str) -> list[Payload]:
+    payloads, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            payloads.append(Payload(json.loads(line), number))
+        except json.JSONDecodeError as error:
+            problems.append(Problem(f"malformed JSON: {error.msg} (column {error.colno})",
+                                    line=number))
+    if problems:
+        raise BadInput(problems, name)
+    return payloads
+
+
+_CSV_LISTS = {"responds_to", "references", "see_also", "topics", "places", "issuer"}
+
+
+def _read_csv(text: str, name: str) -> list[Payload]:
+    try:
+        rows = list(csv.DictReader(io.StringIO(text), strict=True))
+    except csv.Error as error:
+        raise BadInput(f"malformed CSV: {error}", name) from None
+    payloads = []
+    for number, row in enumerate(rows, start=2):
+        if None in row:
+            raise BadInput([Problem("has more cells than the header has columns", line=number)],
+                           name)
+        record: dict[str, Any] = {}
+        nested: dict[str, dict[str, str]] = {}
+        for column, cell in row.items():
+            cell = (cell or "").strip()
+            if not cell:
+                continue
+            key, _, sub = column.strip().partition(".")
+            if sub:  # issuer.kind, title.fr, responds_to.date …
+                nested.setdefault(key, {})[sub] = cell
+            elif key in _CSV_LISTS:
+                parts = [part.strip() for part in cell.split("|") if part.strip()]
+                record[key] = parts if key != "issuer" or len(parts) > 1 else parts[0]
+            else:
+                record[key] = cell
+        for key, values in nested.items():
+            record[key] = _merge_nested(key, record.get(key), values)
+        payloads.append(Payload(record, number))
+    return payloads
+
+
+def _merge_nested(key: str, current: Any, values: dict[str, str]) -> Any:
+    if key == "title":
+        merged = {"en": current} if isinstance(current, str) else {}
+        return {**merged, **values}
+    if key in ("issuer", "responds_to"):
+        name = current[0] if isinstance(current, list) and current else current
+        entry = {"name": name, **values} if name else dict(values)
+        return entry if key == "issuer" else [entry]
+    return {**values}
+
+
+def _read_rdf(text: str, fmt: str, archive: Archive, name: str) -> list[Payload]:
+    if fmt == "json-ld":
+        _refuse_remote_contexts(text, name)
+    dataset = Dataset()
+    try:
+        if fmt in ("nquads", "trig"):
+            dataset.parse(data=text, format=fmt)
+        else:
+            dataset.default_graph.parse(data=text, format=fmt, publicID=archive.base)
+    except Exception as error:  # rdflib raises many parser-specific types
+        raise BadInput(f"malformed {fmt.upper()}: {_parser_message(error)}", name) from None
+    graph = Graph()
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        graph.add((s, p, o))
+    statements = sorted(s for s in graph.subjects(RDF.type, RA.Statement)
+                        if isinstance(s, URIRef))
+    if not statements:
+        raise BadInput(f"{name} describes no statement (nothing typed {RA.Statement})")
+    problems: list[Problem] = []
+    payloads = []
+    for subject in statements:
+        label = str(graph.value(subject, DCTERMS.identifier) or subject)
+        for predicate in sorted(set(graph.predicates(subject)) - STATEMENT_PROPERTIES):
+            problems.append(Problem(f"property <{predicate}> is not part of the record model "
+                                    "and would be lost", label))
+        record = archive.mapper.from_rdf(graph, subject)
+        payloads.append(Payload(record.to_json()))
+    if problems:
+        raise BadInput(problems, name)
+    return payloads
+
+
+def _refuse_remote_contexts(text: str, name: str) -> None:
+    """JSON-LD contexts must be inline: the archive never fetches one from the network."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadInput([Problem(f"malformed JSON-LD: {error.msg} (column {error.colno})",
+                                line=error.lineno)], name) from None
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            context = node.get("@context")
+            for item in context if isinstance(context, list) else [context]:
+                if isinstance(item, str):
+                    raise BadInput(f"{name} refers to the remote JSON-LD context '{item}'; "
+                                   "the archive does not fetch contexts: inline it")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(data)
+
+
+def _parser_message(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text[:400]
+
+
+def import_files(archive: Archive, paths: list[Path], *, agent: str,
+                 dayfirst: bool | None = None, dry_run: bool = False,
+                 progress: Callable[[Path], Progress | None] | None = None) -> list[Saved]:
+    """Import each file all or nothing; stop at the first refused file (BadInput)."""
+    saved: list[Saved] = []
+    for path in paths:
+        payloads = read_file(path, archive)
+        saved += archive.save(payloads, agent=agent, dayfirst=dayfirst, dry_run=dry_run,
+                              source=str(path), progress=progress(path) if progress else None)
+    return saved
