@@ -257,7 +257,8 @@ TOPIC_CUES: dict[str, tuple[re.Pattern[str], int]] = {
     "health": (_phrase("HIV", "AIDS", "pandemic", "COVID-19", "health", "malaria"), 5),
     "rule of law": (_phrase("rule of law"), 3),
     "right to development": (_phrase("right to development"), 2),
-    "multilateralism": (_phrase("multilateralism", "multilateral"), 4),
+    "international cooperation and multilateralism": (
+        _phrase("multilateralism", "multilateral"), 4),
     "peace and security": (_phrase("peace", "security", "peacekeeping"), 10),
 }
 
@@ -270,23 +271,23 @@ SELECTION_EXTRAS = ("ungdc-usa-73-2018",)
 
 
 def named_treaties(text: str, year: int) -> list[str]:
-    """Treaties the text names by full name or acronym, in TREATY_CUES order."""
+    """Treaties the text names by full name or acronym, sorted (the archive's list order)."""
     found = [
         acronym
         for acronym, patterns in TREATY_CUES.items()
         if any(p.search(text) for p in patterns)
     ]
-    return [a for a in found if year >= _NAMED_SINCE.get(a, 0)]
+    return sorted(a for a in found if year >= _NAMED_SINCE.get(a, 0))
 
 
 def clear_topics(text: str, most: int = 3) -> list[str]:
-    """Up to ``most`` topics whose cue words recur past their threshold, strongest first."""
+    """Up to ``most`` topics whose cue words recur past their threshold, sorted by label."""
     strengths = []
     for label, (pattern, needed) in TOPIC_CUES.items():
         hits = len(pattern.findall(text))
         if hits >= needed:
             strengths.append((-hits / needed, label))
-    return [label for _, label in sorted(strengths)[:most]]
+    return sorted(label for _, label in sorted(strengths)[:most])
 
 
 def _score(record: dict[str, Any]) -> tuple[bool, int, int]:

@@ -127,10 +127,12 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.problem(key, f"expected text, got {_kind(value)}")
             return None
-        text = str(value).strip()
-        if not text:
+        text = str(value)
+        if not text.strip():
             self.problem(key, "is empty")
             return None
+        if limit <= MAX_SHORT:  # names and titles: outer spaces are typing slips
+            text = text.strip()
         if len(text) > limit:
             self.problem(key, f"is {len(text):,} characters long; the limit is {limit:,}")
             return None

@@ -7,6 +7,7 @@ a "did you mean" unless the record says the resource is new on purpose.
 from __future__ import annotations
 
 import difflib
+import re
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
@@ -18,6 +19,7 @@ from vocab.thesaurus import normalize_label
 
 CLASSES = {"issuers": RA.Issuer, "events": RA.Event, "places": RA.Place}
 NEAR_DUPLICATE = 0.88
+_NUMBERS = re.compile(r"\d+")
 
 
 class ResourceIndex:
@@ -52,9 +54,11 @@ class ResourceIndex:
     def near(self, kind: str, name: str) -> str | None:
         """The name of an existing resource close to ``name`` but not the same, if any."""
         names = self._load()[kind]
-        close = difflib.get_close_matches(normalize_label(name), names, n=1,
-                                          cutoff=NEAR_DUPLICATE)
-        return names[close[0]][1] if close else None
+        wanted = normalize_label(name)
+        for key in difflib.get_close_matches(wanted, names, n=3, cutoff=NEAR_DUPLICATE):
+            if _NUMBERS.findall(key) == _NUMBERS.findall(wanted):  # "45th" ≠ "50th" session
+                return names[key][1]
+        return None
 
     def add(self, kind: str, uri: URIRef, name: str) -> None:
         self._load()[kind][normalize_label(name)] = (uri, name)

@@ -96,7 +96,7 @@ TOPICS = {
     "human rights defenders",
     "indigenous peoples",
     "human rights cities",
-    "multilateralism",
+    "international cooperation and multilateralism",
     "peace and security",
     "democracy and elections",
     "death penalty",
@@ -245,7 +245,7 @@ def test_named_treaties_reads_full_names_and_skips_drafts() -> None:
         "We ratified the Convention on the Rights of the Child and the Convention\n"
         "against Torture, and we support the Paris Agreement and CEDAW."
     )
-    assert corpus.named_treaties(text, 2018) == ["CEDAW", "CAT", "CRC", "Paris Agreement"]
+    assert corpus.named_treaties(text, 2018) == ["CAT", "CEDAW", "CRC", "Paris Agreement"]
     # Before 2016 "Paris Agreement(s)" is not the climate treaty.
     assert corpus.named_treaties("the Paris Agreements on Cambodia", 1991) == []
     assert corpus.named_treaties("the Paris Agreement on Cambodia", 1992) == []
