@@ -239,12 +239,14 @@ def parse_record(data: Any, label: str | None = None, line: int | None = None
             reader.problem("id", f"'{record_id}' is not a valid id: use lower-case letters, "
                                  "digits, '.', '_' and '-' (at most 128), starting with a letter "
                                  "or digit", f"'{slugify(record_id)}'")
+            record_id = None
     language = "en"
     if data.get("language") is not None:
         language = reader.string("language", data["language"]) or "en"
         if not LANGUAGE_PATTERN.match(language):
             reader.problem("language", f"'{language}' is not a BCP 47 language tag such as "
                                        "'en', 'fr' or 'es-419'")
+            language = "en"
     title = _read_title(reader, data.get("title"), language)
     issuers = [agent for i, value in enumerate(_as_list(data.get("issuer")))
                if (agent := reader.agent("issuer" if not isinstance(data.get("issuer"), list)

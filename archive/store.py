@@ -194,9 +194,11 @@ class Store:
             self._ox.flush()
 
     def close(self) -> None:
-        """Release the store (and its lock)."""
+        """Release the store (and its lock); closing twice is harmless."""
+        if getattr(self, "_ox", None) is None:
+            return
         self.flush()
-        del self._ox
+        self._ox = None  # type: ignore[assignment]
 
 
 def _quads_text(quads: list[ox.Quad]) -> str:
