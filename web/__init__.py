@@ -1,0 +1,1 @@
+"""The application layer: the Flask app, its blueprints, and the ``rights-archive`` command."""

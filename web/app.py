@@ -1,0 +1,115 @@
+"""The Flask application factory: defaults, then the environment, then test overrides.
+
+The app opens the archive (the store) and the search index once; the index follows the
+store's change log, catching up at start and after every write.
+"""
+
+from __future__ import annotations
+
+import atexit
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from archive import Archive, ArchiveError, BadInput
+from archive.settings import base_uri, data_dir
+from search import SearchIndex
+
+DEFAULTS: dict[str, Any] = {
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    "SPARQL_TIMEOUT": 30.0,
+    "SPARQL_MAX_ROWS": 10_000,
+    "JSON_SORT_KEYS": False,
+}
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app over the archive in ``DATA_DIR`` (default: $RIGHTS_ARCHIVE_DATA or ./data)."""
+    app = Flask(__name__)
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("RIGHTS_ARCHIVE")
+    app.config.update(overrides or {})
+    folder = Path(app.config.get("DATA_DIR") or data_dir())
+    app.config["DATA_DIR"] = folder
+    archive = app.config.get("ARCHIVE") or Archive(folder, app.config.get("BASE_URI") or
+                                                   _explicit_base())
+    index = app.config.get("INDEX") or SearchIndex(folder / "index", archive)
+    app.extensions["archive"] = archive
+    app.extensions["index"] = index
+    if not app.config.get("ARCHIVE"):
+        atexit.register(archive.close)
+    _register_blueprints(app)
+    _register_errors(app)
+    return app
+
+
+def _explicit_base() -> str | None:
+    import os
+
+    return base_uri() if os.environ.get("RIGHTS_ARCHIVE_BASE_URI") else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web import api, home, security, signin
+
+    app.register_blueprint(home.bp)
+    security.init_app(app)
+    app.register_blueprint(signin.bp)
+    app.register_blueprint(api.bp)
+    from web import dumps, feeds, oai, things, void
+    for module in (things, oai, void, dumps, feeds):
+        app.register_blueprint(module.bp)
+    from web import sparql
+    app.register_blueprint(sparql.bp)
+
+
+def get_archive() -> Archive:
+    """The archive of the current app."""
+    from flask import current_app
+
+    return current_app.extensions["archive"]
+
+
+def get_index() -> SearchIndex:
+    """The search index of the current app."""
+    from flask import current_app
+
+    return current_app.extensions["index"]
+
+
+def wants_json() -> bool:
+    """Whether the client asked for JSON rather than a page (API paths always get JSON)."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(ArchiveError)
+    def archive_error(error: ArchiveError) -> Any:
+        status = getattr(error, "status", 500)
+        body: dict[str, Any] = {"error": type(error).__name__, "message": str(error)}
+        if isinstance(error, BadInput):
+            body["message"] = str(error).split("\n", 1)[0]
+            body["problems"] = [p.as_dict() for p in error.problems]
+        if wants_json():
+            return jsonify(body), status
+        g.error = body
+        return render_template("error.html", status=status, error=body), status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        body = {"error": error.name, "message": error.description}
+        if wants_json():
+            response = jsonify(body)
+        else:
+            response = app.make_response(
+                render_template("error.html", status=error.code, error=body))
+        response.status_code = error.code or 500
+        for key, value in (error.get_headers() or []):
+            if key.lower() not in ("content-type", "content-length"):
+                response.headers[key] = value
+        return response

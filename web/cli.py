@@ -1,0 +1,312 @@
+"""The ``rights-archive`` command: the whole life of an archive from the shell.
+
+Every subcommand opens the data folder (``--data DIR``, $RIGHTS_ARCHIVE_DATA or ./data);
+those that change records go through the one write path and then bring the index up to
+date. Refusals print their message on standard error and exit non-zero (see ``EXIT_CODES``).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from archive import Archive, ArchiveError, BadInput
+from archive.export import EXPORT_FORMATS, backup, export, restore
+from archive.ingest import import_files, read_file
+from archive.settings import data_dir
+from archive.suggest import suggest as suggest_from_text
+from search import SearchIndex
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "archive" / "sample"
+SAMPLE_FILES = ("statements.jsonl", "ungdc-selection.jsonl")
+
+
+class Context:
+    """The data folder chosen on the command line, opened on first use."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @contextmanager
+    def archive(self, *, with_index: bool = True, read_only: bool = False
+                ) -> Iterator[tuple[Archive, SearchIndex | None]]:
+        archive = Archive(self.folder, _base_from_env(), read_only=read_only)
+        index = None
+        try:
+            if with_index:
+                index = SearchIndex(self.folder / "index", archive)  # follows every write
+            yield archive, index
+        finally:
+            archive.close()
+
+
+def _base_from_env() -> str | None:
+    import os
+
+    return os.environ.get("RIGHTS_ARCHIVE_BASE_URI") or None
+
+
+def _agent() -> str:
+    try:
+        return f"cli-{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _bar(total: int, desc: str) -> tqdm:
+    return tqdm(total=total, desc=desc, unit="rec", file=sys.stderr, leave=False,
+                disable=None, dynamic_ncols=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data", "folder", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Data folder (default: $RIGHTS_ARCHIVE_DATA or ./data).")
+@click.pass_context
+def cli(ctx: click.Context, folder: Path | None) -> None:
+    """Linked-data archive of human-rights statements."""
+    ctx.obj = Context(data_dir(folder))
+
+
+@cli.command()
+@click.option("--sample", is_flag=True, help="Also load the bundled sample collection.")
+@click.pass_obj
+def create(ctx: Context, sample: bool) -> None:
+    """Create the archive's data folder (store, vocabulary, index)."""
+    with ctx.archive() as (archive, index):
+        if sample and archive.last_sequence() == 0:
+            _import(archive, [SAMPLE_DIR / name for name in SAMPLE_FILES], agent="sample")
+        assert index is not None
+        index.catch_up()
+        click.echo(f"archive ready in {ctx.folder} ({sum(1 for _ in archive.record_ids())} "
+                   f"statements, URIs under {archive.base})")
+
+
+def _import(archive: Archive, paths: list[Path], *, agent: str, dayfirst: bool | None = None,
+            dry_run: bool = False) -> list[Any]:
+    bars: list[tqdm] = []
+
+    def progress(path: Path) -> Callable[[int, int, str], None]:
+        bar = _bar(0, path.name)
+        bars.append(bar)
+
+        def update(done: int, total: int, stage: str) -> None:
+            bar.total = total
+            bar.set_postfix_str(stage)
+            bar.n = done
+            bar.refresh()
+
+        return update
+
+    try:
+        return import_files(archive, paths, agent=agent, dayfirst=dayfirst, dry_run=dry_run,
+                            progress=progress)
+    finally:
+        for bar in bars:
+            bar.close()
+
+
+_DATE_ORDER = click.Choice(["day", "month"])
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--first", "first", type=_DATE_ORDER, default=None,
+              help="In numeric dates such as 03/04/2018, which comes first.")
+@click.pass_obj
+def import_(ctx: Context, files: tuple[Path, ...], first: str | None) -> None:
+    """Import records from .json, .jsonl, .csv, .ttl, .jsonld, .nq, .trig (each all or nothing)."""
+    with ctx.archive() as (archive, _):
+        saved = _import(archive, list(files), agent=_agent(),
+                        dayfirst=None if first is None else first == "day")
+        click.echo(f"imported {len(saved)} statements from {len(files)} file(s)")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--first", type=_DATE_ORDER, default=None)
+@click.pass_obj
+def validate(ctx: Context, files: tuple[Path, ...], first: str | None) -> None:
+    """Check files as an import would, storing nothing."""
+    with ctx.archive(with_index=False) as (archive, _):
+        saved = _import(archive, list(files), agent=_agent(), dry_run=True,
+                        dayfirst=None if first is None else first == "day")
+        click.echo(f"{len(saved)} statements would be imported; no problems found")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the suggestions as JSON.")
+@click.pass_obj
+def suggest(ctx: Context, file: Path, as_json: bool) -> None:
+    """Suggest treaties, dates, see-also links and topics from a text or record file."""
+    with ctx.archive(with_index=False) as (archive, _):
+        if file.suffix.lower() in (".txt", ".md", ".text"):
+            texts = [(file.name, file.read_text(encoding="utf-8"))]
+        else:
+            texts = [(str(p.data.get("id") or f"#{i}"), str(p.data.get("text") or ""))
+                     for i, p in enumerate(read_file(file, archive), start=1)
+                     if isinstance(p.data, dict)]
+        found = {label: [s.as_dict() for s in suggest_from_text(archive, text)]
+                 for label, text in texts}
+    if as_json:
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    for label, suggestions in found.items():
+        click.echo(f"{label}:")
+        for s in suggestions or [{"key": "-", "value": "no suggestions", "reason": ""}]:
+            click.echo(f"  {s['key']:<11} {s['value']}  ({s['reason']})")
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="nquads")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output file (default: standard output).")
+@click.option("--with-history", is_flag=True, help="Include versions and the change log.")
+@click.option("--with-vocabulary", is_flag=True, help="Include the vocabulary graphs.")
+@click.pass_obj
+def export_(ctx: Context, fmt: str, output: Path | None, with_history: bool,
+            with_vocabulary: bool) -> None:
+    """Export the dataset (N-Quads, TriG, Turtle, JSON or JSON Lines)."""
+    with ctx.archive(with_index=False, read_only=_locked(ctx)) as (archive, _):
+        if output is None:
+            count = export(archive, sys.stdout.buffer, fmt, with_history=with_history,
+                           with_vocabulary=with_vocabulary)
+        else:
+            partial = output.with_name(output.name + ".part")
+            with partial.open("wb") as handle:
+                count = export(archive, handle, fmt, with_history=with_history,
+                               with_vocabulary=with_vocabulary)
+            partial.replace(output)
+    click.echo(f"exported {count} statements", err=True)
+
+
+def _locked(ctx: Context) -> bool:
+    """Whether another process holds the store (then read from a consistent snapshot)."""
+    lock = ctx.folder / "store" / "LOCK"
+    if not lock.exists():
+        return False
+    import fcntl
+
+    with lock.open("rb") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.lockf(handle, fcntl.LOCK_UN)
+    return False
+
+
+@cli.command()
+@click.pass_obj
+def reindex(ctx: Context) -> None:
+    """Rebuild the search index from the store."""
+    with ctx.archive(with_index=False) as (archive, _):
+        index = SearchIndex(ctx.folder / "index", archive, follow=False)
+        bar = _bar(0, "reindex")
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        count = index.reindex(progress)
+        bar.close()
+        click.echo(f"indexed {count} statements")
+
+
+@cli.command()
+@click.pass_obj
+def check(ctx: Context) -> None:
+    """Check that the index agrees with the store and every record passes the shapes."""
+    from archive.writes import Payload
+
+    with ctx.archive(with_index=False) as (archive, _):
+        index = SearchIndex(ctx.folder / "index", archive)
+        differences = index.check()
+        ids = list(archive.record_ids())
+        records = [Payload(archive.record(i).to_json()) for i in ids]
+        problems: list[str] = []
+        for start in range(0, len(records), 500):
+            chunk = records[start:start + 500]
+            try:
+                archive.save(chunk, agent="check", replace=True, dry_run=True)
+            except BadInput as error:
+                problems += [str(p) for p in error.problems]
+    for line in differences:
+        click.echo(f"index: {line}", err=True)
+    for line in problems:
+        click.echo(f"record: {line}", err=True)
+    if differences or problems:
+        raise click.exceptions.Exit(7)
+    click.echo(f"ok: {len(ids)} statements; store and index agree; every record passes the "
+               "shapes")
+
+
+@cli.command("backup")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def backup_(ctx: Context, target: Path) -> None:
+    """Copy the archive consistently into TARGET (works while the server runs)."""
+    with ctx.archive(with_index=False, read_only=_locked(ctx)) as (archive, _):
+        backup(archive, target)
+        count = archive.last_sequence()
+    click.echo(f"backup written to {target} (change log at {count})")
+
+
+@cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.pass_obj
+def restore_(ctx: Context, source: Path) -> None:
+    """Restore a backup into the (empty) data folder and rebuild the index."""
+    restore(source, ctx.folder)
+    with ctx.archive(with_index=False) as (archive, _):
+        count = SearchIndex(ctx.folder / "index", archive).reindex(None)
+    click.echo(f"restored {count} statements into {ctx.folder}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.pass_obj
+def serve(ctx: Context, host: str, port: int, threads: int) -> None:
+    """Serve the archive over HTTP (gunicorn, one process, several threads)."""
+    from web.server import run
+
+    run(ctx.folder, host, port, threads)
+
+
+#: Exit status of each kind of refusal; 1 for anything else the archive refuses.
+def main() -> None:
+    """Entry point: run the command, mapping refusals to messages and exit codes."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except ArchiveError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(error.exit_code)
+
+
+from web import cli_tokens  # noqa: E402  (the token and account commands)
+
+cli_tokens.register(cli)
+
+if __name__ == "__main__":
+    main()

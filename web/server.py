@@ -1,0 +1,36 @@
+"""The production server: gunicorn with one worker process and several threads.
+
+One process owns the on-disk store (Oxigraph allows one writer), so concurrency comes from
+threads; Oxigraph and Whoosh searches release the GIL for much of their work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Server(BaseApplication):  # type: ignore[misc]
+    def __init__(self, folder: Path, options: dict[str, Any]) -> None:
+        self.folder = folder
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from web.app import create_app  # in the worker: the store must not cross a fork
+
+        return create_app({"DATA_DIR": self.folder})
+
+
+def run(folder: Path, host: str, port: int, threads: int = 8) -> None:
+    """Serve the archive in ``folder`` on ``host:port`` until interrupted."""
+    options = {"bind": f"{host}:{port}", "workers": 1, "threads": threads,
+               "worker_class": "gthread", "timeout": 120, "graceful_timeout": 10,
+               "accesslog": "-", "errorlog": "-", "preload_app": False}
+    _Server(folder, options).run()
