@@ -1,0 +1,103 @@
+"""The rights-archive command, run as a real process over a real data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rdflib import Dataset
+
+from archive import Archive
+from tests.conftest import SAMPLE, SEED_ID
+
+COMMAND = [sys.executable, "-m", "web.cli"]
+
+
+def run(folder: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RIGHTS_ARCHIVE_DATA": str(folder)}
+    env.pop("RIGHTS_ARCHIVE_BASE_URI", None)
+    return subprocess.run([*COMMAND, *args], capture_output=True, text=True, env=env,
+                          input=input, timeout=300)
+
+
+def test_create_import_export_check(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    assert run(folder, "create").returncode == 0
+    imported = run(folder, "import", str(SAMPLE / "statements.jsonl"))
+    assert imported.returncode == 0, imported.stderr
+    assert "imported 12 statements" in imported.stdout
+
+    again = run(folder, "import", str(SAMPLE / "statements.jsonl"))
+    assert again.returncode == 2
+    assert "already used" in again.stderr and "nothing was stored" in again.stderr
+    assert "Traceback" not in again.stderr
+
+    out = tmp_path / "export.nq"
+    exported = run(folder, "export", "--format", "nquads", "-o", str(out))
+    assert exported.returncode == 0, exported.stderr
+    dataset = Dataset()
+    dataset.parse(out, format="nquads")
+    statements = {str(g.identifier) for g in dataset.graphs()
+                  if "/statements/" in str(g.identifier)}
+    assert len(statements) == 12
+
+    checked = run(folder, "check")
+    assert checked.returncode == 0, checked.stderr
+    assert "store and index agree" in checked.stdout
+
+
+def test_validate_reports_every_problem_and_stores_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a", "title": "T", "issuer": "I", "date": "03/04/2018"},
+        {"id": "b", "title": "T", "issuer": "I", "date": "2018", "references": ["CEDAWW"]},
+    ]))
+    result = run(folder, "validate", str(bad))
+    assert result.returncode == 2
+    assert "line 1, record a, key 'date'" in result.stderr
+    assert "did you mean CEDAW" in result.stderr
+    imported = run(folder, "import", "--first", "day", str(bad))
+    assert imported.returncode == 2  # the unknown treaty still refuses the whole file
+    archive = Archive(folder)
+    assert list(archive.record_ids()) == []
+    archive.close()
+
+
+def test_import_while_another_process_writes_is_refused_clearly(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    holder = Archive(folder)
+    result = run(folder, "import", str(SAMPLE / "statements.jsonl"))
+    holder.close()
+    assert result.returncode == 6
+    assert "open for writing in another process" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_suggest_prints_json(tmp_path: Path) -> None:
+    result = run(tmp_path / "data", "suggest", "--json", str(SAMPLE / "statements.jsonl"))
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert {"key": "references", "value": "CEDAW"}.items() <= found[SEED_ID][0].items()
+
+
+def test_backup_and_restore(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    assert run(folder, "create").returncode == 0
+    assert run(folder, "import", str(SAMPLE / "statements.jsonl")).returncode == 0
+    assert run(folder, "backup", str(tmp_path / "bk")).returncode == 0
+    restored = run(tmp_path / "restored", "restore", str(tmp_path / "bk"))
+    assert restored.returncode == 0, restored.stderr
+    assert "restored 12 statements" in restored.stdout
+    assert run(tmp_path / "restored", "check").returncode == 0
+
+
+def test_unknown_file_type_is_a_clear_refusal(tmp_path: Path) -> None:
+    path = tmp_path / "records.xlsx"
+    path.write_bytes(b"PK")
+    result = run(tmp_path / "data", "import", str(path))
+    assert result.returncode == 2
+    assert "not a file type the archive reads" in result.stderr
