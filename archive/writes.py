@@ -159,30 +159,61 @@ def _free_id(archive: Archive, wanted: str, batch: Batch) -> str:
     return candidate
 
 
+SHAPES_CHUNK = 100
+
+
 def _check_shapes(archive: Archive, batch: Batch, records: list[tuple[Record, str, int | None]]
                   ) -> list[Problem]:
+    """SHACL over the batch in chunks (pySHACL slows down more than linearly with size)."""
+    labels = {subject: label for (_, label, _), subject in zip(records, batch.statements,
+                                                               strict=True)}
+    subjects = list(batch.statements)
+    problems: list[Problem] = []
+    for start in range(0, len(subjects), SHAPES_CHUNK):
+        chunk = subjects[start:start + SHAPES_CHUNK]
+        problems += check_shapes(_shapes_data(archive, batch, chunk), archive.shapes,
+                                 lambda node, chunk=chunk: _owner(node, chunk, batch, labels))
+    return problems
+
+
+def _shapes_data(archive: Archive, batch: Batch, subjects: list[URIRef]) -> Graph:
+    """The chunk's statements, the resources they name, and the thesauri memberships.
+
+    Full texts are replaced by a one-letter stand-in of the same language: the shapes only
+    count and type them, and pySHACL takes twice as long over long literals.
+    """
     data = Graph()
-    labels: dict[URIRef, str] = {}
-    for (_, label, _), (subject, graph) in zip(records, batch.statements.items(), strict=True):
-        data += graph
-        labels[subject] = label
-    for graph in batch.resources.values():
-        data += graph
-    for uri in set(data.objects()) - set(batch.resources):
-        if isinstance(uri, URIRef) and archive.uris.split(uri) and \
-                archive.uris.split(uri)[0] in ("issuers", "events", "places"):
+    for subject in subjects:
+        for s, p, o in batch.statements[subject]:
+            if p == RA.text and isinstance(o, Literal):
+                o = Literal("x", lang=o.language, datatype=o.datatype)
+            data.add((s, p, o))
+    named = {o for o in data.objects() if isinstance(o, URIRef)}
+    while named:
+        uri = named.pop()
+        parts = archive.uris.split(uri)
+        if not parts or parts[0] not in ("issuers", "events", "places"):
+            continue
+        graph = batch.resources.get(uri)
+        if graph is None or uri not in batch.new_resources:
             archive.store.graph(uri, into=data)
+        if graph is not None:
+            data += graph
+        named |= {o for o in (graph.objects() if graph is not None else ())
+                  if isinstance(o, URIRef) and (o, None, None) not in data}
     data += archive.concept_memberships
+    return data
 
-    def label_of(node: object) -> str | None:
-        if node in labels:
-            return labels[node]
-        for subject, graph in batch.statements.items():
-            if (subject, None, node) in graph:
-                return labels[subject]
-        return None
 
-    return check_shapes(data, archive.shapes, label_of)
+def _owner(node: object, subjects: list[URIRef], batch: Batch, labels: dict[URIRef, str]
+           ) -> str | None:
+    """The label of the record a SHACL focus node belongs to."""
+    if node in labels:
+        return labels[node]
+    for subject in subjects:
+        if (subject, None, node) in batch.statements[subject]:
+            return labels[subject]
+    return None
 
 
 def _store(archive: Archive, batch: Batch, records: list[Record], replace: bool, agent: str
