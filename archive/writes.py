@@ -73,9 +73,24 @@ def save_records(archive: Archive, payloads: Sequence[Payload | dict[str, Any]],
             records.append((record, label, item.line))
         if progress and position % 200 == 0:
             progress(position, len(items), "read")
+    with archive.store.lock:  # one writer at a time: ids and shared names stay unique
+        saved = _validate_and_store(archive, records, problems, agent=agent, replace=replace,
+                                    dayfirst=dayfirst, expected_version=expected_version,
+                                    dry_run=dry_run, source=source, progress=progress)
+    if progress:
+        progress(len(records), len(records), "stored")
+    if not dry_run:
+        archive.notify()
+    return saved
+
+
+def _validate_and_store(archive: Archive, records: list[tuple[Record, str, int | None]],
+                        problems: list[Problem], *, agent: str, replace: bool,
+                        dayfirst: bool | None, expected_version: int | None, dry_run: bool,
+                        source: str | None, progress: Progress | None) -> list[Saved]:
     batch = Batch()
-    _assign_ids(archive, records, batch, replace, expected_version, problems)
     try:
+        _assign_ids(archive, records, batch, replace, expected_version, problems)
         for position, (record, label, line) in enumerate(records, start=1):
             problems += archive.mapper.to_rdf(record, batch, label, line, dayfirst)
             if progress and position % 200 == 0:
@@ -85,16 +100,13 @@ def save_records(archive: Archive, payloads: Sequence[Payload | dict[str, Any]],
         if problems:
             raise BadInput(problems, source)
         if dry_run:
-            return [Saved(r.id or "", "create" if not replace else "update", 0, 0)
+            archive.resources.forget()  # names minted for the preview are not in the store
+            return [Saved(r.id or "", "update" if replace else "create", 0, 0)
                     for r, _, _ in records]
-        saved = _store(archive, batch, [r for r, _, _ in records], replace, agent)
+        return _store(archive, batch, [r for r, _, _ in records], replace, agent)
     except BaseException:
         archive.resources.forget()
         raise
-    if progress:
-        progress(len(records), len(records), "stored")
-    archive.notify()
-    return saved
 
 
 def _label(item: Payload, position: int, total: int) -> str:

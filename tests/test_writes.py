@@ -288,3 +288,35 @@ def test_uri_of_the_statement_is_under_the_base(make_archive) -> None:
                            base="https://archive.example.org/")
     assert archive.uris.statement("u") == URIRef("https://archive.example.org/statements/u")
     assert (archive.uris.statement("u"), RDF.type, RA.Statement) in archive.record_graph("u")
+
+
+def test_concurrent_creates_of_one_id_store_it_once(make_archive) -> None:
+    import threading
+
+    archive = make_archive()
+    outcomes: list[str] = []
+
+    def create(title: str) -> None:
+        try:
+            archive.save([{"id": "race", "title": title, "issuer": "I", "date": "2020"}],
+                         agent=title)
+            outcomes.append("stored")
+        except BadInput:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=create, args=(f"writer-{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "refused", "refused", "stored"]
+    assert [v.number for v in archive.history("race")] == [1]
+
+
+def test_a_preview_leaves_no_names_behind(make_archive) -> None:
+    archive = make_archive()
+    archive.save([{"id": "p", "title": "T", "issuer": "Front Line Defenders", "date": "2020"}],
+                 agent="x", dry_run=True)
+    archive.save([{"id": "q", "title": "T", "issuer": "Front Line Defender", "date": "2020"}],
+                 agent="x")
+    assert archive.record("q").issuers[0].name == "Front Line Defender"
