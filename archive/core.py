@@ -7,6 +7,7 @@ It owns no HTTP and no search index; followers (the index, caches) register with
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,10 @@ from rdflib.namespace import SKOS
 from archive import changelog, history, writes
 from archive.errors import ArchiveError, Gone, NotFound
 from archive.mapping import Mapper
-from archive.record import Record
+from archive.record import Record, slugify
 from archive.resources import ResourceIndex
 from archive.settings import DEFAULT_BASE
-from archive.store import Store, quads_of
+from archive.store import open_store, quads_of
 from archive.uris import Uris
 from vocab import MODEL_FILES, RA, SCHEME_FILES, load_vocabulary
 from vocab.thesaurus import Thesaurus
@@ -32,11 +33,13 @@ class Archive:
     """One archive: its data folder (or memory), store, vocabulary and URIs."""
 
     def __init__(self, data_dir: Path | None, base: str | None = None, *,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, store: str | Path | None = None) -> None:
         self.data_dir = data_dir
         self.base = self._settle_base(data_dir, base, read_only)
         self.uris = Uris(self.base)
-        self.store = Store(data_dir / "store" if data_dir else None, read_only=read_only)
+        self.store = open_store(store or os.environ.get("RIGHTS_ARCHIVE_STORE")
+                                or (data_dir / "store" if data_dir else None),
+                                prefix=self.base, read_only=read_only)
         self.vocabulary = load_vocabulary(self.base)
         self.shapes = self.vocabulary[self.uris.scheme("shapes")]
         self.thesauri = {path.split("/", 1)[1]: Thesaurus(self.vocabulary[URIRef(self.base + path)],
@@ -89,6 +92,18 @@ class Archive:
         if stale:
             add = [q for name in stale for q in quads_of(self.vocabulary[name], name)]
             self.store.apply(add, drop=stale)
+
+    def import_thesaurus(self, graph: Graph, name: str) -> URIRef:
+        """Store an external SKOS thesaurus (see ``vocab.skos_import``) as the graph
+        ``{base}vocab/imported/{name}``, replacing an earlier import of the same name."""
+        target = URIRef(f"{self.base}vocab/imported/{slugify(name)}")
+        self.store.apply(quads_of(graph, target), drop=[target])
+        return target
+
+    def imported_thesauri(self) -> list[URIRef]:
+        """Graphs of the external thesauri imported so far."""
+        prefix = f"{self.base}vocab/imported/"
+        return sorted(g for g in self.store.named_graphs() if str(g).startswith(prefix))
 
     def vocabulary_graphs(self) -> list[URIRef]:
         """Names of the stored vocabulary graphs."""
@@ -164,7 +179,7 @@ class Archive:
 
     def last_sequence(self) -> int:
         """The newest change-log sequence number."""
-        if self._last_sequence is None or self.store.read_only:
+        if self._last_sequence is None or self.store.read_only or self.store.shared:
             self._last_sequence = changelog.last_sequence(self.store, self.uris)
         return self._last_sequence
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from rdflib import Dataset
 
 from archive import Archive
-from tests.conftest import SAMPLE, SEED_ID
+from tests.conftest import ROOT, SAMPLE, SEED_ID
 
 COMMAND = [sys.executable, "-m", "web.cli"]
 
@@ -101,3 +101,25 @@ def test_unknown_file_type_is_a_clear_refusal(tmp_path: Path) -> None:
     result = run(tmp_path / "data", "import", str(path))
     assert result.returncode == 2
     assert "not a file type the archive reads" in result.stderr
+
+
+def test_external_thesaurus_import(tmp_path: Path) -> None:
+    huridocs = ROOT.parent / "shared" / "reference" / "huridocs_micro_thesauri.ttl"
+    folder = tmp_path / "data"
+    result = run(folder, "thesaurus", "import", str(huridocs))
+    assert result.returncode == 0, result.stderr
+    assert "stored 57 concept schemes, 4,509 concepts" in result.stdout
+    listed = run(folder, "thesaurus", "list")
+    assert "mt_12_religions (41 concepts)" in listed.stdout
+    archive = Archive(folder)
+    rows = archive.store.select(
+        "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { GRAPH ?g { ?c a "
+        "<http://www.w3.org/2004/02/skos/core#Concept> } "
+        f"FILTER(STRSTARTS(STR(?g), '{archive.base}vocab/imported/')) }}")
+    assert int(rows[0]["n"]) == 4524
+    archive.close()
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix x: <http://x/> .\n<a> x:b\n")
+    refused = run(folder, "thesaurus", "import", str(broken))
+    assert refused.returncode == 2
+    assert "cannot be read as turtle" in refused.stderr

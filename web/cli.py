@@ -310,3 +310,5 @@ cli_tokens.register(cli)
 
 if __name__ == "__main__":
     main()
+
+from web import cli_vocab  # noqa: E402,F401  (registers `thesaurus`)
