@@ -13,7 +13,7 @@ from rdflib import Dataset
 from archive import Archive
 from tests.conftest import ROOT, SAMPLE, SEED_ID
 
-COMMAND = [sys.executable, "-m", "web.cli"]
+COMMAND = [str(Path(sys.executable).parent / "rights-archive")]
 
 
 def run(folder: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:

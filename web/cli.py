@@ -307,8 +307,4 @@ def main() -> None:
 from web import cli_tokens  # noqa: E402  (the token and account commands)
 
 cli_tokens.register(cli)
-
-if __name__ == "__main__":
-    main()
-
 from web import cli_vocab  # noqa: E402,F401  (registers `thesaurus`)
