@@ -1,0 +1,11 @@
+"""Full-text search over the archive: a Whoosh index that follows the store's change log.
+
+``SearchIndex(path, archive)`` opens (or creates) the index and catches up; ``search``
+answers queries with facets, snippets and spelling suggestions; :mod:`search.api` turns
+query-string arguments into the ``/api/search`` JSON. No HTTP here.
+"""
+
+from search.indexer import IndexLocked, SearchIndex
+from search.results import Hit, SearchResults
+
+__all__ = ["Hit", "IndexLocked", "SearchIndex", "SearchResults"]

@@ -1,0 +1,160 @@
+"""Text analysis for the index: accent folding, stemming by language, exact facet values.
+
+Folding and lower-casing happen in one ``str.translate`` pass before tokenizing (C speed),
+so "Démocratie", "democratie" and "DEMOCRATIE" give the same terms at index and query
+time. Stemming and stop words follow the record's language for English, French and
+Spanish; any other language is folded but not stemmed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from whoosh.analysis import CompositeAnalyzer, Filter, StemFilter, StopFilter, Token, Tokenizer
+
+#: Languages with their own stemmed fields; every other tag is analyzed as "xx".
+LANGUAGES = ("en", "fr", "es", "xx")
+
+WORD = re.compile(r"\w+")
+UNIT_SEPARATOR = "\x1f"
+
+
+def _fold_table() -> dict[int, str]:
+    """Map every Latin letter with a diacritic to its base letters, lower-cased."""
+    table: dict[int, str] = {}
+    for code in range(0x00C0, 0x0250):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", char)
+                       if not unicodedata.combining(c))
+        if base and base != char and base.isascii():
+            table[code] = base.lower()
+    table.update({ord("ß"): "ss", ord("æ"): "ae", ord("Æ"): "ae", ord("œ"): "oe",
+                  ord("Œ"): "oe", ord("ø"): "o", ord("Ø"): "o", ord("đ"): "d", ord("ł"): "l",
+                  ord("Ł"): "l", ord("’"): "'", ord("ı"): "i"})
+    return table
+
+
+FOLD = _fold_table()
+FOLD_1 = {code: base for code, base in FOLD.items() if len(base) == 1}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _replace(table: dict[int, str]):
+    return lambda match: table.get(ord(match.group()), match.group())
+
+
+_FOLD_ALL, _FOLD_SAME = _replace(FOLD), _replace(FOLD_1)
+
+
+def fold(text: str, same_length: bool = False) -> str:
+    """Lower-case ``text`` and strip its accents (the form every term is indexed in).
+
+    ``same_length`` keeps one character for one, so offsets into ``text`` still hold
+    (unless lower-casing itself changed the length, which a few rare letters do).
+    Only the non-ASCII characters are looked up: ``str.translate`` visits every one.
+    """
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return _NON_ASCII.sub(_FOLD_SAME if same_length else _FOLD_ALL, lowered)
+
+
+def language_key(tag: str | None) -> str:
+    """The analysis language for a BCP 47 tag: "fr-CA" → "fr"; unknown → "xx"."""
+    primary = (tag or "en").split("-", 1)[0].lower()
+    return primary if primary in LANGUAGES else "xx"
+
+
+class FoldingTokenizer(Tokenizer):
+    """Words of the folded text (lower-case, no accents), with positions."""
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        folded = fold(value)
+        if not tokenize:
+            token.original = token.text = folded
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for pos, match in enumerate(WORD.finditer(folded)):
+            token.text = match.group()
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = token.text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            yield token
+
+
+class ValuesTokenizer(Tokenizer):
+    """Each value of a list joined with U+001F is one token, kept exactly (facets)."""
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        parts = value.split(UNIT_SEPARATOR) if tokenize else [value]
+        offset = start_char
+        for pos, part in enumerate(parts):
+            if part:
+                token.text = token.original = part
+                token.boost = 1.0
+                token.stopped = False
+                if positions:
+                    token.pos = start_pos + pos
+                if chars:
+                    token.startchar, token.endchar = offset, offset + len(part)
+                yield token
+            offset += len(part) + 1
+
+
+def join_values(values: list[str]) -> str:
+    """Values for a :class:`ValuesTokenizer` field."""
+    return UNIT_SEPARATOR.join(v for v in values if v)
+
+
+class SpanishSuffixFilter(Filter):
+    """Put back the accent of "-ción", "-sión", "-logía" on folded words, which the
+    Spanish stemmer only removes when accented ("investigacion" → "investig", like
+    "investigaciones")."""
+
+    ENDINGS = (("cion", "ción"), ("sion", "sión"), ("logia", "logía"), ("logias", "logías"))
+
+    def __call__(self, tokens):
+        for token in tokens:
+            for plain, accented in self.ENDINGS:
+                if token.text.endswith(plain):
+                    token.text = token.text[:-len(plain)] + accented
+                    break
+            yield token
+
+
+def text_analyzer(language: str) -> CompositeAnalyzer:
+    """Folding, stop words and stemming for one of :data:`LANGUAGES`."""
+    if language == "xx":
+        return FoldingTokenizer() | StopFilter(stoplist=frozenset(), minsize=1)
+    lang = {"en": "en", "fr": "fr", "es": "es"}[language]
+    chain = FoldingTokenizer() | StopFilter(lang=lang)
+    if lang == "es":
+        chain = chain | SpanishSuffixFilter()
+    return chain | StemFilter(lang=lang, cachesize=200_000)
+
+
+def words_analyzer() -> CompositeAnalyzer:
+    """Folded words, unstemmed: the vocabulary behind "did you mean"."""
+    return FoldingTokenizer() | StopFilter(stoplist=frozenset(), minsize=2)
+
+
+def values_analyzer() -> Tokenizer:
+    return ValuesTokenizer()

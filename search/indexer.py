@@ -1,0 +1,291 @@
+"""The search index of one archive: a Whoosh index that follows the store's change log.
+
+It records the last change-log sequence it applied (``search.json`` beside the segments,
+written only after a commit), so it catches up after any crash between a store write and
+an index write. Every index write goes through :meth:`SearchIndex._writer`, one at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import LockError
+from whoosh.writing import IndexWriter
+
+from archive import Archive, ArchiveError, Gone, NotFound
+from search.documents import Vocabulary, record_document
+from search.results import Hit, SearchResults
+from search.schema import build_schema
+from search.searching import View, more_like, run_search
+
+#: Bump when the schema or the analysis changes: an index of another version is rebuilt.
+SCHEMA_VERSION = 1
+STATE_FILE = "search.json"
+Progress = Callable[[int, int], None]
+
+
+class IndexLocked(ArchiveError):
+    """Another process is writing the search index."""
+
+    status = 503
+    exit_code = 6
+
+
+class SearchIndex:
+    """Full-text search over an archive, kept in step with its change log."""
+
+    def __init__(self, path: Path, archive: Archive, *, follow: bool = True,
+                 procs: int = 1, multisegment: bool = False, limitmb: int = 256) -> None:
+        self.path = Path(path)
+        self.archive = archive
+        self.vocab = Vocabulary.of(archive)
+        self.options = {"procs": procs, "multisegment": multisegment, "limitmb": limitmb}
+        self._write_lock = threading.RLock()
+        self._read_lock = threading.RLock()
+        self._view: View | None = None
+        state = self._read_state()
+        if not whoosh_index.exists_in(self.path) or state.get("schema") != SCHEMA_VERSION:
+            self._create(self.path)
+            state = {"sequence": 0}
+        self.ix = whoosh_index.open_dir(str(self.path))
+        self.sequence = int(state.get("sequence", 0))
+        self.catch_up()
+        if follow:
+            archive.follow(self.catch_up)
+
+    # State beside the segments --------------------------------------------------------
+
+    def _read_state(self, path: Path | None = None) -> dict[str, Any]:
+        try:
+            return json.loads(((path or self.path) / STATE_FILE).read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _write_state(self, sequence: int, path: Path | None = None) -> None:
+        target = (path or self.path) / STATE_FILE
+        temporary = target.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"sequence": sequence, "schema": SCHEMA_VERSION}))
+        os.replace(temporary, target)
+        if path is None:
+            self.sequence = sequence
+
+    def _create(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        whoosh_index.create_in(str(path), build_schema())
+        self._write_state(0, path)
+
+    # Writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _writer(self, ix: whoosh_index.Index | None = None, **options: Any
+                ) -> Iterator[IndexWriter]:
+        """The one index writer: committed on success, cancelled on any error."""
+        with self._write_lock:
+            try:
+                writer = (ix or self.ix).writer(**options)
+            except LockError:
+                raise IndexLocked(f"the search index in {self.path} is being written by "
+                                  "another process; try again when it has finished") from None
+            try:
+                yield writer
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+
+    @contextmanager
+    def _live_lock(self) -> Iterator[None]:
+        """Hold the live index's write lock (as a writer would) while it is replaced."""
+        lock = self.ix.lock("WRITELOCK")
+        if not lock.acquire(False):
+            raise IndexLocked(f"the search index in {self.path} is being written by another "
+                              "process; try again when it has finished")
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _apply(self, writer: IndexWriter, record_id: str) -> None:
+        """Bring one record's document in line with the store (index, replace or remove)."""
+        state = self.archive.state(record_id)
+        if state is None or state[1] == "delete":
+            writer.delete_by_term("id", record_id)
+            return
+        try:
+            record = self.archive.record(record_id)
+        except (Gone, NotFound):
+            writer.delete_by_term("id", record_id)
+            return
+        uri = str(self.archive.uris.statement(record_id))
+        writer.update_document(**record_document(record, state[0], uri, self.vocab))
+
+    def catch_up(self) -> int:
+        """Apply every change after the last one applied; the number of changes applied.
+
+        Cheap when nothing changed (one comparison). If another process holds the index
+        writer, nothing is applied now: the changes stay in the log for the next call.
+        """
+        with self._write_lock:
+            last = self.archive.last_sequence()
+            if last == self.sequence:
+                return 0
+            if last < self.sequence:  # the store is older than the index (restored backup)
+                self.reindex()
+                return last
+            changes = self.archive.changes(after=self.sequence)
+            if not changes:
+                return 0
+            latest = list(dict.fromkeys(change.record_id for change in changes))
+            try:
+                with self._writer() as writer:
+                    for record_id in latest:
+                        self._apply(writer, record_id)
+            except IndexLocked:
+                return 0
+            self._write_state(changes[-1].sequence)
+        self._refresh()
+        return len(changes)
+
+    def reindex(self, progress: Progress | None = None) -> int:
+        """Rebuild the index from the store beside the live one, then swap them in.
+
+        Searches keep working on the old index meanwhile; changes made during the
+        rebuild are applied from the log afterwards. Returns the number of records.
+        """
+        with self._write_lock, self._live_lock():
+            sequence = self.archive.last_sequence()
+            ids = list(self.archive.record_ids())
+            fresh = self.path.with_name(self.path.name + ".rebuild")
+            shutil.rmtree(fresh, ignore_errors=True)
+            self._create(fresh)
+            ix = whoosh_index.open_dir(str(fresh))
+            options = dict(self.options)
+            if options["procs"] <= 1:
+                options.pop("multisegment")
+            with self._writer(ix, **options) as writer:
+                for count, record_id in enumerate(ids, start=1):
+                    self._apply(writer, record_id)
+                    if progress and (count % 100 == 0 or count == len(ids)):
+                        progress(count, len(ids))
+            ix.close()
+            self._write_state(sequence, fresh)
+            self._swap(fresh)
+            self.sequence = sequence
+        self.catch_up()
+        return len(ids)
+
+    def _swap(self, fresh: Path) -> None:
+        with self._read_lock:
+            if self._view is not None:
+                self._view.searcher.close()
+                self._view = None
+            self.ix.close()
+            old = self.path.with_name(self.path.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if self.path.exists():
+                os.replace(self.path, old)
+            os.replace(fresh, self.path)
+            shutil.rmtree(old, ignore_errors=True)
+            self.ix = whoosh_index.open_dir(str(self.path))
+
+    # Consistency -----------------------------------------------------------------------
+
+    def indexed_versions(self) -> dict[str, list[int]]:
+        """Every id in the index with the version(s) indexed (read from columns)."""
+        found: dict[str, list[int]] = {}
+        with self.ix.searcher() as searcher:
+            reader = searcher.reader()
+            ids, versions = reader.column_reader("id"), reader.column_reader("version")
+            for docnum in reader.all_doc_ids():
+                found.setdefault(ids[docnum], []).append(int(versions[docnum]))
+        return found
+
+    def check(self) -> list[str]:
+        """Every difference between store and index (ids and versions), in plain words."""
+        problems = []
+        indexed = self.indexed_versions()
+        current = {}
+        for record_id in self.archive.record_ids():
+            state = self.archive.state(record_id)
+            if state is not None and state[1] != "delete":
+                current[record_id] = state[0]
+        for record_id, version in sorted(current.items()):
+            if record_id not in indexed:
+                problems.append(f"statement '{record_id}' (version {version}) is in the "
+                                "store but missing from the search index")
+            elif indexed[record_id] != [version]:
+                have = ", ".join(str(v) for v in indexed[record_id])
+                problems.append(f"statement '{record_id}' is at version {version} in the "
+                                f"store but the search index has version {have} (stale)")
+        for record_id in sorted(set(indexed) - set(current)):
+            state = self.archive.state(record_id)
+            where = ("was deleted from the store" if state and state[1] == "delete"
+                     else "is not in the store")
+            problems.append(f"statement '{record_id}' {where} but is still in the search "
+                            "index")
+        last = self.archive.last_sequence()
+        if last != self.sequence:
+            problems.append(f"the search index has applied the change log up to change "
+                            f"{self.sequence}, the store's log ends at change {last}")
+        return problems
+
+    # Reading ---------------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        with self._read_lock:
+            if self._view is None:
+                return
+            # Not Searcher.refresh(): it reuses a segment's reader even when documents of
+            # that segment were deleted since, and would still find them.
+            old = self._view
+            self._view = View(self.ix.searcher(), self.vocab, old._facets)
+            old.searcher.close()
+
+    def view(self) -> View:
+        """The long-lived searcher and its caches (opened on first use)."""
+        with self._read_lock:
+            if self._view is None:
+                self._view = View(self.ix.searcher(), self.vocab)
+            return self._view
+
+    def search(self, q: str = "", filters: Mapping[str, list[str]] | None = None,
+               sort: str = "relevance", page: int = 1, page_size: int = 20,
+               date_from: str | None = None, date_to: str | None = None) -> SearchResults:
+        """One page of results for ``q`` (query syntax in docs/search.md).
+
+        ``filters`` maps facet names to values (AND across facets, OR within one);
+        ``date_from``/``date_to`` are dates as written, at any precision. Raises
+        :class:`archive.dates.DateError` for an unreadable date and ValueError for an
+        unknown sort; malformed query syntax never raises (see ``notice``).
+        """
+        with self._read_lock:
+            return run_search(self.view(), q, filters or {}, sort, page, page_size,
+                              date_from, date_to)
+
+    def more_like_this(self, record_id: str, limit: int = 5) -> list[Hit]:
+        """Statements most like ``record_id`` (NotFound if it is not indexed)."""
+        with self._read_lock:
+            view = self.view()
+            docnum = view.searcher.document_number(id=record_id)
+            if docnum is None:
+                raise NotFound(f"there is no statement '{record_id}' in the search index")
+            return more_like(view, docnum, limit)
+
+    def doc_count(self) -> int:
+        with self._read_lock:
+            return self.view().searcher.doc_count()
+
+    def close(self) -> None:
+        with self._read_lock:
+            if self._view is not None:
+                self._view.searcher.close()
+                self._view = None
+            self.ix.close()

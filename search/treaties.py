@@ -1,0 +1,131 @@
+"""Treaty synonyms: find the treaties a text names, by acronym or by any of their labels.
+
+Every label of every concept of the treaty thesaurus (notation, preferred and alternative
+labels, all languages) becomes a sequence of folded words; a text is scanned once,
+leftmost-longest, so "Optional Protocol to the Convention against Torture" is OPCAT, not
+CAT. Acronyms ("CAT", "CRC", "ICCPR-OP1") match only when written in capitals in a text;
+in a query, acronyms of five letters or more match in any case ("cedaw"), shorter ones
+only in capitals (so the word "cat" stays a word).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from search.analysis import fold
+from vocab.thesaurus import Thesaurus
+
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+_SKIP = frozenset({"the"})  # as vocab.thesaurus.normalize_label drops it
+
+
+@dataclass(frozen=True)
+class Label:
+    words: tuple[str, ...]
+    originals: tuple[str, ...]
+    notation: str
+    acronym: bool
+
+
+@dataclass(frozen=True)
+class Mention:
+    notation: str
+    start: int
+    end: int
+
+
+def words_of(text: str) -> list[tuple[str, str, int, int]]:
+    """(folded word, original word, start, end) for every word of ``text``, "the" left out.
+
+    The text is folded once (one character for one, so offsets hold); the original form,
+    needed only to check an acronym's capitals, is sliced lazily by :func:`original`.
+    """
+    folded = fold(text, same_length=True)
+    if len(folded) != len(text):
+        folded = text  # a rare length-changing lower-casing: fall back to the raw text
+    found = []
+    for match in _TOKEN.finditer(folded):
+        word = match.group()
+        if "'" in word or "’" in word:
+            word = word.replace("'", "").replace("’", "")
+        if word not in _SKIP:
+            found.append((word, text, match.start(), match.end()))
+    return found
+
+
+def original(word: tuple[str, str, int, int]) -> str:
+    """The word as written (apostrophes removed)."""
+    return word[1][word[2]:word[3]].replace("'", "").replace("’", "")
+
+
+def _is_acronym(label: str) -> bool:
+    letters = [c for c in label if c.isalpha()]
+    return " " not in label.strip() and sum(c.isupper() for c in letters) >= 2
+
+
+class TreatyFinder:
+    """Leftmost-longest matching of every treaty label over a text's words."""
+
+    def __init__(self, thesaurus: Thesaurus) -> None:
+        self.by_first: dict[str, list[Label]] = {}
+        seen: set[tuple[str, ...]] = set()
+        for concept in thesaurus:
+            for text in concept.all_labels():
+                pairs = words_of(text)
+                words = tuple(w for w, _, _, _ in pairs)
+                if not words or words in seen:
+                    continue
+                seen.add(words)
+                label = Label(words, tuple(original(p) for p in pairs), concept.notation,
+                              _is_acronym(text))
+                self.by_first.setdefault(words[0], []).append(label)
+        for labels in self.by_first.values():
+            labels.sort(key=lambda lab: -len(lab.words))
+        self.notations = {lab.notation for labels in self.by_first.values() for lab in labels}
+
+    def _match(self, label: Label, words: list[tuple[str, str, int, int]], i: int,
+               in_query: bool) -> bool:
+        size = len(label.words)
+        if i + size > len(words):
+            return False
+        if any(words[i + k][0] != label.words[k] for k in range(size)):
+            return False
+        if not label.acronym:
+            return True
+        written = tuple(original(words[i + k]) for k in range(size))
+        if written == label.originals:
+            return True
+        return in_query and sum(len(w) for w in label.words) >= 5
+
+    def scan(self, words: list[tuple[str, str, int, int]], in_query: bool = False
+             ) -> Iterable[tuple[int, int, str]]:
+        """(first word, word after the last, notation) of each mention, left to right."""
+        i = 0
+        while i < len(words):
+            for label in self.by_first.get(words[i][0], ()):
+                if self._match(label, words, i, in_query):
+                    yield i, i + len(label.words), label.notation
+                    i += len(label.words)
+                    break
+            else:
+                i += 1
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Every treaty named in ``text`` with its character span."""
+        words = words_of(text)
+        return [Mention(notation, words[a][2], words[b - 1][3])
+                for a, b, notation in self.scan(words)]
+
+    def notations_in(self, text: str) -> list[str]:
+        """The treaties named in ``text``, each once, in order of first mention."""
+        return list(dict.fromkeys(m.notation for m in self.mentions(text)))
+
+    def resolve_query(self, text: str) -> str | None:
+        """The treaty a whole query phrase names ("cedaw", "Convention against Torture")."""
+        words = words_of(text)
+        matches = list(self.scan(words, in_query=True))
+        if len(matches) == 1 and matches[0][:2] == (0, len(words)):
+            return matches[0][2]
+        return None
