@@ -1,0 +1,166 @@
+"""The /sparql protocol details through the Flask test client: formats and 406, errors with
+the parser's position, the row cap, the service description, the query page and its
+examples, and a worker view that follows writes (on disk and in memory)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rdflib import RDF, Graph, Namespace
+
+from archive import Archive
+from web.sparql_engine.examples import EXAMPLES
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+COUNT = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a ra:Statement }"
+
+
+def make_sparql_app(folder: Path, records: list[dict[str, Any]], **config: Any) -> Any:
+    from web.app import create_app
+
+    app = create_app({"TESTING": True, "DATA_DIR": folder, "SPARQL_TIMEOUT": 10,
+                      "RATELIMIT_SPARQL": "10000 per minute", **config})
+    if records:
+        app.extensions["archive"].save(records, agent="test")
+    return app
+
+
+@pytest.fixture(scope="module")
+def sample_app(tmp_path_factory: pytest.TempPathFactory, sample_records: list[dict[str, Any]]
+               ) -> Iterator[Any]:
+    app = make_sparql_app(tmp_path_factory.mktemp("protocol"), sample_records,
+                          SPARQL_MAX_ROWS=100)
+    yield app
+    app.extensions["sparql_pool"].close()
+    app.extensions["archive"].close()
+
+
+@pytest.fixture
+def client(sample_app: Any) -> Any:
+    return sample_app.test_client()
+
+
+def count(client: Any) -> int:
+    response = client.get("/sparql", query_string={"query": COUNT, "format": "json"})
+    return int(response.get_json()["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.mark.parametrize("fmt,media", [
+    ("json", "application/sparql-results+json"), ("xml", "application/sparql-results+xml"),
+    ("csv", "text/csv"), ("tsv", "text/tab-separated-values")])
+def test_select_formats_by_parameter_and_by_accept(client: Any, fmt: str, media: str) -> None:
+    by_parameter = client.get("/sparql", query_string={"query": COUNT, "format": fmt})
+    by_accept = client.get("/sparql", query_string={"query": COUNT}, headers={"Accept": media})
+    assert by_parameter.status_code == by_accept.status_code == 200
+    assert by_parameter.mimetype == by_accept.mimetype == media
+    assert by_parameter.data == by_accept.data
+    assert b"148" in by_parameter.data
+    assert "Accept" in by_accept.headers["Vary"]
+
+
+@pytest.mark.parametrize("fmt,rdflib_format", [("ttl", "turtle"), ("jsonld", "json-ld"),
+                                               ("rdf", "xml"), ("nt", "nt")])
+def test_construct_formats_parse_back(client: Any, fmt: str, rdflib_format: str) -> None:
+    query = EXAMPLES[-1][1]
+    response = client.get("/sparql", query_string={"query": query, "format": fmt})
+    graph = Graph().parse(data=response.data, format=rdflib_format)
+    assert response.status_code == 200
+    assert len(graph) > 5
+    assert any(str(s).endswith("/statements/us-human-rights-cities-alliance-2018-06-22")
+               for s in graph.subjects())
+
+
+def test_unservable_formats_get_406_listing_the_offer(client: Any) -> None:
+    by_parameter = client.get("/sparql", query_string={"query": COUNT, "format": "ttl"})
+    by_accept = client.get("/sparql", query_string={"query": COUNT},
+                           headers={"Accept": "image/png"})
+    construct = client.get("/sparql", query_string={"query": EXAMPLES[-1][1]},
+                           headers={"Accept": "text/csv"})
+    for response in (by_parameter, by_accept, construct):
+        assert response.status_code == 406
+    assert b"application/sparql-results+json (format=json)" in by_accept.data
+    assert b"text/turtle (format=ttl)" in construct.data
+
+
+def test_syntax_errors_are_400_with_the_parser_position(client: Any) -> None:
+    response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
+    assert response.status_code == 400
+    assert b"syntax error: error at 1:" in response.data
+
+
+def test_unreadable_bodies_and_empty_queries(client: Any) -> None:
+    assert client.post("/sparql", data=b"x", content_type="application/json").status_code == 415
+    assert client.get("/sparql", query_string={"query": "  "}).status_code == 400
+
+
+def test_rows_are_capped_with_a_header_and_page_notice(client: Any) -> None:
+    query = "SELECT ?s WHERE { ?s a ra:Statement }"
+    capped = client.get("/sparql", query_string={"query": query, "format": "json"})
+    assert capped.headers["X-SPARQL-MaxRows"] == "100"
+    assert len(capped.get_json()["results"]["bindings"]) == 100
+    page = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/html"})
+    assert b"cut at 100 rows" in page.data
+    small = client.get("/sparql", query_string={"query": query + " LIMIT 100", "format": "csv"})
+    assert "X-SPARQL-MaxRows" not in small.headers
+
+
+def test_service_description_without_a_query(client: Any) -> None:
+    response = client.get("/sparql", headers={"Accept": "text/turtle"})
+    graph = Graph().parse(data=response.data, format="turtle")
+    service = graph.value(predicate=RDF.type, object=SD.Service)
+    assert service is not None
+    assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
+    assert (service, SD.feature, SD.UnionDefaultGraph) in graph
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_browsers_get_the_query_page(client: Any) -> None:
+    page = client.get("/sparql", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert page.status_code == 200
+    assert b'<textarea id="sparql-query" name="query"' in page.data
+    for title, _ in EXAMPLES:
+        assert title.replace("'", "&#39;").encode() in page.data
+
+
+@pytest.mark.parametrize("title,query", EXAMPLES[:5])
+def test_examples_run_on_the_sample_and_link_to_pages(client: Any, title: str, query: str
+                                                      ) -> None:
+    data = client.get("/sparql", query_string={"query": query, "format": "json"}).get_json()
+    assert data["results"]["bindings"], title
+    page = client.get("/sparql", query_string={"query": query, "format": "html"})
+    assert page.status_code == 200
+    if query.startswith("SELECT ?statement"):
+        assert b'<a href="/statements/' in page.data
+
+
+def test_explicit_dataset_parameters(client: Any) -> None:
+    seed = "http://localhost:5000/statements/us-human-rights-cities-alliance-2018-06-22"
+    only_seed = client.get("/sparql", query_string={
+        "query": COUNT, "format": "json", "default-graph-uri": seed}).get_json()
+    assert only_seed["results"]["bindings"][0]["n"]["value"] == "1"
+    named = client.get("/sparql", query_string={
+        "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "format": "json",
+        "named-graph-uri": seed}).get_json()
+    assert [b["g"]["value"] for b in named["results"]["bindings"]] == [seed]
+
+
+@pytest.mark.parametrize("in_memory", [False, True])
+def test_workers_follow_writes(tmp_path: Path, sample_records: list[dict[str, Any]],
+                               in_memory: bool) -> None:
+    speeches = sample_records[-6:]
+    archive = Archive(None) if in_memory else None
+    config = {"ARCHIVE": archive} if archive else {}
+    app = make_sparql_app(tmp_path / "data", speeches[:3], **config)
+    try:
+        client = app.test_client()
+        assert count(client) == 3
+        app.extensions["archive"].save(speeches[3:], agent="test")
+        assert count(client) == 6
+        app.extensions["archive"].delete(speeches[0]["id"], agent="test")
+        assert count(client) == 5
+    finally:
+        app.extensions["sparql_pool"].close()
+        app.extensions["archive"].close()

@@ -1,0 +1,30 @@
+// The SPARQL query page: a CodeMirror editor over the form's textarea, and example links
+// that load into the editor. Without JavaScript the plain form and links work the same.
+(function () {
+  "use strict";
+  function start() {
+    var area = document.getElementById("sparql-query");
+    if (!area || typeof window.CodeMirror === "undefined") { return; }
+    var editor = window.CodeMirror.fromTextArea(area, {
+      mode: "application/sparql-query", lineNumbers: true, matchBrackets: true,
+      indentUnit: 2, viewportMargin: Infinity
+    });
+    editor.setOption("extraKeys", {
+      "Ctrl-Enter": function () { editor.save(); area.form.submit(); },
+      "Cmd-Enter": function () { editor.save(); area.form.submit(); }
+    });
+    var links = document.querySelectorAll("a.sparql-example");
+    Array.prototype.forEach.call(links, function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        editor.setValue(link.getAttribute("data-query"));
+        editor.focus();
+      });
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
