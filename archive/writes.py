@@ -247,8 +247,7 @@ def _store(archive: Archive, batch: Batch, records: list[Record], replace: bool,
                 remove += _supersede(archive, record.id, state[0], add)
             change = Change(sequence, record.id, kind, time, number, agent)
             add += quads_of(graph, subject)
-            add += quads_of(version_graph(graphs, change), graphs.history(record.id))
-            add += quads_of(change_graph(graphs, change), graphs.changes)
+            add += _logged(archive, change)
             saved.append(Saved(record.id, kind, number, sequence))
         for uri, graph in batch.resources.items():
             add += quads_of(graph, uri)
@@ -278,10 +277,8 @@ def delete_record(archive: Archive, record_id: str, *, agent: str,
                                      f"(version {state[0]}, not {expected_version})")
         sequence = archive.last_sequence() + 1
         change = Change(sequence, record_id, "delete", now(), state[0] + 1, agent)
-        add: list = []
+        add = _logged(archive, change)
         remove = _supersede(archive, record_id, state[0], add)
-        add += quads_of(version_graph(graphs, change), graphs.history(record_id))
-        add += quads_of(change_graph(graphs, change), graphs.changes)
         archive.store.apply(add, remove, [graphs.statement(record_id)])
         archive.advance(sequence)
     archive.notify()
@@ -291,14 +288,14 @@ def delete_record(archive: Archive, record_id: str, *, agent: str,
 def restore_record(archive: Archive, record_id: str, version: int, *, agent: str) -> Saved:
     """Make an earlier version current again (also brings back a deleted record)."""
     graphs = archive.uris
-    versions = {v.number: v for v in read_history(archive.store, graphs, record_id)}
-    if not versions:
-        raise NotFound(f"there is no record '{record_id}'")
-    wanted = versions.get(version)
-    if wanted is None or wanted.kind == "delete":
-        raise NotFound(f"record '{record_id}' has no version {version} with content "
-                       f"(versions: {', '.join(str(n) for n in sorted(versions))})")
     with archive.store.lock:
+        versions = {v.number: v for v in read_history(archive.store, graphs, record_id)}
+        if not versions:
+            raise NotFound(f"there is no record '{record_id}'")
+        wanted = versions.get(version)
+        if wanted is None or wanted.kind == "delete":
+            raise NotFound(f"record '{record_id}' has no version {version} with content "
+                           f"(versions: {', '.join(str(n) for n in sorted(versions))})")
         latest = max(versions.values(), key=lambda v: v.number)
         content = archive.store.graph(graphs.statement(record_id)) \
             if wanted.snapshot is None else snapshot_graph(wanted.snapshot)
@@ -306,19 +303,23 @@ def restore_record(archive: Archive, record_id: str, version: int, *, agent: str
             raise NotFound(f"version {version} of '{record_id}' has no stored content")
         sequence = archive.last_sequence() + 1
         change = Change(sequence, record_id, "restore", now(), latest.number + 1, agent)
-        add: list = []
+        add = quads_of(content, graphs.statement(record_id)) + _logged(archive, change)
         if latest.kind == "delete":
             remove = quads_of(Graph().add((graphs.statement(record_id), RA.currentVersion,
                                            latest.uri)), graphs.history(record_id))
         else:
             remove = _supersede(archive, record_id, latest.number, add)
-        add += quads_of(content, graphs.statement(record_id))
-        add += quads_of(version_graph(graphs, change), graphs.history(record_id))
-        add += quads_of(change_graph(graphs, change), graphs.changes)
         archive.store.apply(add, remove, [graphs.statement(record_id)])
         archive.advance(sequence)
     archive.notify()
     return Saved(record_id, "restore", change.version, sequence)
+
+
+def _logged(archive: Archive, change: Change) -> list:
+    """The quads recording a change: its version in the history and its change-log entry."""
+    graphs = archive.uris
+    return (quads_of(version_graph(graphs, change), graphs.history(change.record_id))
+            + quads_of(change_graph(graphs, change), graphs.changes))
 
 
 def _current_or_raise(archive: Archive, record_id: str) -> tuple[int, str]:
