@@ -1,16 +1,66 @@
-"""The home page: search box, collection figures, newest statements."""
+"""The home and about pages, and the layout helpers every page's base template uses.
+
+Home: search box, collection figures, a timeline of statements per year, newest
+statements, and entry points by treaty, issuer, event and topic with their counts.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
 
+from flask import Blueprint, current_app, render_template, url_for
+from werkzeug.routing import BuildError
+
+from archive.errors import ArchiveError
+from web import charts
 from web.app import get_archive, get_index
+from web.browse import entry_points
 
 bp = Blueprint("home", __name__)
+ENTRY_POINTS = 6
+
+
+@bp.app_context_processor
+def layout_helpers() -> dict[str, Any]:
+    return {"path_link": path_link, "signed_in_agent": signed_in_agent}
+
+
+def path_link(path: str) -> str | None:
+    """The URL of the view registered at ``path`` (None while no blueprint serves it)."""
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule == path and not rule.arguments:
+            try:
+                return url_for(rule.endpoint)
+            except BuildError:
+                return None
+    return None
+
+
+def signed_in_agent() -> Any:
+    """The signed-in principal for the header (None when anonymous or credentials are bad)."""
+    from web.signin import current_agent
+
+    try:
+        return current_agent()
+    except ArchiveError:
+        return None
 
 
 @bp.get("/")
 def index() -> str:
     archive = get_archive()
-    results = get_index().search("", {}, sort="-date", page=1, page_size=10)
-    return render_template("home.html", results=results, last_sequence=archive.last_sequence())
+    everything = get_index().search("", {}, sort="-date", page=1, page_size=8)
+    years = {int(f["value"]): f["count"] for f in everything.facets.get("year", [])
+             if f["value"].isdigit()}
+    figures = {name: len(everything.facets.get(name, []))
+               for name in ("issuer", "treaty", "event", "topic", "language")}
+    return render_template(
+        "home.html", newest=everything.results, total=everything.total, figures=figures,
+        years=years, first_year=min(years, default=None), last_year=max(years, default=None),
+        timeline=charts.timeline(years, "Statements per year"),
+        entries=entry_points(archive, everything.facets, ENTRY_POINTS))
+
+
+@bp.get("/about")
+def about() -> str:
+    return render_template("about.html")

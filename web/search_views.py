@@ -1,0 +1,178 @@
+"""The search page, its JSON twin and its CSV download.
+
+``/search`` (HTML), ``/api/search`` (the contract JSON from :func:`search.api.search_json`)
+and ``/search.csv`` answer the same query-string arguments; facet links add or remove
+one parameter and keep the rest, so every search is a URL that can be shared.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from markupsafe import Markup, escape
+
+from archive import BadInput
+from search.api import PARAMETERS, search_json
+from search.schema import FACETS
+from search.searching import MAX_PAGE_SIZE
+from web.app import get_index
+
+bp = Blueprint("search_views", __name__)
+
+FACET_NAMES = {"issuer": "Issuer", "type": "Type", "treaty": "Treaty", "event": "Event",
+               "topic": "Topic", "language": "Language", "year": "Year"}
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German",
+                  "ar": "Arabic", "ru": "Russian", "zh": "Chinese", "pt": "Portuguese"}
+SORT_NAMES = {"relevance": "Relevance", "-date": "Newest first", "date": "Oldest first"}
+FACET_SHOWN = 8
+CSV_MAX_PAGES = 100
+CSV_COLUMNS = ("id", "uri", "title", "issuer", "date", "date_display")
+_MARK = re.compile(r"</?mark>")
+_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);")
+
+Args = dict[str, list[str]]
+
+
+def query_args() -> Args:
+    """The request's known search parameters (lists, empty values dropped)."""
+    args = request.args.to_dict(flat=False)
+    return {k: [v for v in values if v.strip()] for k, values in args.items()
+            if k in PARAMETERS and any(v.strip() for v in values)}
+
+
+def link(args: Args, **changes: list[str] | None) -> str:
+    """The search URL for ``args`` with some parameters replaced (None: removed)."""
+    merged = {**args, **changes}
+    return url_for("search_views.page", **{k: v for k, v in merged.items() if v})
+
+
+def toggle(args: Args, name: str, value: str) -> str:
+    """Add ``value`` to facet ``name``, or remove it if present; back to page 1."""
+    current = args.get(name, [])
+    values = [v for v in current if v != value] if value in current else [*current, value]
+    return link(args, **{name: values or None, "page": None})
+
+
+def safe_snippet(snippet: str) -> Markup:
+    """The search package's snippet as HTML, only if all it holds is escaped text and <mark>.
+
+    Anything else (a stray tag, an unescaped ``&``) means the snippet was not made the way
+    :mod:`search.snippets` promises, so it is shown as plain text instead.
+    """
+    rest = _MARK.sub("", snippet)
+    opens, closes = snippet.count("<mark>"), snippet.count("</mark>")
+    if "<" in rest or ">" in rest or opens != closes or \
+            rest.count("&") != len(_ENTITY.findall(rest)):
+        return escape(_MARK.sub("", snippet))
+    return Markup(snippet)
+
+
+def facet_view(args: Args, name: str, values: list[dict[str, Any]]) -> dict[str, Any]:
+    """One facet's entries with labels, counts and add/remove links; chosen ones first."""
+    chosen = args.get(name, [])
+    if name == "year":
+        values = sorted(values, key=lambda v: v["value"], reverse=True)
+    entries = [{"value": v["value"], "label": display_value(name, v["value"]),
+                "count": v["count"], "chosen": v["value"] in chosen,
+                "href": toggle(args, name, v["value"])} for v in values]
+    entries.sort(key=lambda e: not e["chosen"])
+    shown = max(FACET_SHOWN, sum(e["chosen"] for e in entries))
+    return {"name": name, "title": FACET_NAMES[name], "shown": entries[:shown],
+            "more": entries[shown:], "chosen": bool(chosen)}
+
+
+def display_value(name: str, value: str) -> str:
+    if name == "language":
+        return LANGUAGE_NAMES.get(value, value)
+    return value
+
+
+def active_filters(args: Args) -> list[dict[str, str]]:
+    """Every chosen facet value and date bound, each with a link that removes it."""
+    active = [{"name": FACET_NAMES[name], "label": display_value(name, value),
+               "href": toggle(args, name, value)}
+              for name in FACETS for value in args.get(name, [])]
+    for name, title in (("from", "From"), ("to", "To")):
+        if args.get(name):
+            active.append({"name": title, "label": args[name][-1],
+                           "href": link(args, **{name: None, "page": None})})
+    return active
+
+
+def pagination(args: Args, page: int, pages: int) -> list[dict[str, Any]]:
+    """Page links around the current one, with gaps marked by ``None`` hrefs."""
+    numbers = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    items, previous = [], 0
+    for number in numbers:
+        if number - previous > 1:
+            items.append({"label": "…", "href": None, "current": False})
+        items.append({"label": str(number), "current": number == page,
+                      "href": link(args, page=[str(number)] if number > 1 else None)})
+        previous = number
+    return items
+
+
+@bp.get("/search")
+def page() -> tuple[str, int] | str:
+    args = query_args()
+    try:
+        data = search_json(get_index(), args)
+    except BadInput as error:
+        return render_template("search.html", args=args, data=None, problems=error.problems,
+                               sorts=SORT_NAMES), 400
+    return render_template(
+        "search.html", args=args, data=data, problems=[], sorts=SORT_NAMES,
+        results=[{**hit, "snippet_html": safe_snippet(hit["snippet"])}
+                 for hit in data["results"]],
+        facets=[facet_view(args, name, data["facets"].get(name, [])) for name in FACETS
+                if data["facets"].get(name)],
+        active=active_filters(args), pages=pagination(args, data["page"], data["pages"]),
+        previous=link(args, page=[str(data["page"] - 1)]) if data["page"] > 1 else None,
+        next=link(args, page=[str(data["page"] + 1)]) if data["page"] < data["pages"] else None,
+        suggestion=link(args, q=[data["suggestion"]], page=None) if data["suggestion"] else None,
+        downloads={"csv": url_for("search_views.download_csv", **args),
+                   "json": url_for("search_views.api", **args)})
+
+
+@bp.get("/api/search")
+def api() -> Response:
+    """The contract JSON (bad parameters: 422 with every problem, from the app's handler)."""
+    response = jsonify(search_json(get_index(), request.args.to_dict(flat=False)))
+    response.headers["Link"] = f'<{url_for("search_views.page", **query_args())}>; ' \
+                               'rel="alternate"; type="text/html"'
+    return response
+
+
+def all_hits(args: Args) -> Iterable[dict[str, Any]]:
+    """Every result of a search, page by page (at most ``CSV_MAX_PAGES`` full pages)."""
+    args = {**args, "page_size": [str(MAX_PAGE_SIZE)]}
+    for number in range(1, CSV_MAX_PAGES + 1):
+        data = search_json(get_index(), {**args, "page": [str(number)]})
+        yield from data["results"]
+        if number >= data["pages"]:
+            break
+
+
+@bp.get("/search.csv")
+def download_csv() -> Response:
+    """The results of a search as CSV: one row per statement, snippets as plain text."""
+    args = {k: v for k, v in query_args().items() if k not in ("page", "page_size")}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for hit in all_hits(args):
+        writer.writerow([_cell(hit.get(column, "")) for column in CSV_COLUMNS])
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="search-results.csv"'
+    return response
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = str(value or "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

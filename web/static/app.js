@@ -1,0 +1,205 @@
+/* Progressive enhancement for the archive's pages; everything works without it.
+   Statement form: live date preview, autocomplete from existing names and thesauri,
+   suggestions from the pasted text accepted with a click, "add another" rows.
+   Upload page: progress polling. No framework, no third-party code. */
+(function () {
+  "use strict";
+
+  function debounce(fn, ms) {
+    var timer = null;
+    return function () {
+      var args = arguments, self = this;
+      clearTimeout(timer);
+      timer = setTimeout(function () { fn.apply(self, args); }, ms);
+    };
+  }
+
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
+  }
+
+  function withParams(base, params) {
+    var url = new URL(base, window.location.href);
+    Object.keys(params).forEach(function (k) { url.searchParams.set(k, params[k]); });
+    return url.toString();
+  }
+
+  /* Date typed as written → how the archive reads it, at once. */
+  function datePreview(form) {
+    var input = form.querySelector("[data-date-preview]");
+    if (!input) { return; }
+    var out = document.getElementById(input.getAttribute("data-date-preview"));
+    var update = debounce(function () {
+      if (!input.value.trim()) { out.textContent = ""; out.classList.remove("bad"); return; }
+      getJSON(withParams(form.dataset.parseDateUrl, { date: input.value })).then(function (data) {
+        out.textContent = data.message;
+        out.classList.toggle("bad", !data.ok);
+      }).catch(function () { /* the server shows it after submit */ });
+    }, 250);
+    input.addEventListener("input", update);
+  }
+
+  /* Autocomplete: fill the input's <datalist> with matching names. */
+  function autocomplete(form, input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    if (!list) { return; }
+    input.addEventListener("input", debounce(function () {
+      var q = input.value.trim();
+      if (q.length < 2) { return; }
+      getJSON(withParams(form.dataset.completeUrl, { kind: input.dataset.complete, q: q }))
+        .then(function (data) {
+          list.textContent = "";
+          data.options.forEach(function (option) {
+            var el = document.createElement("option");
+            el.value = option.value;
+            if (option.label !== option.value) { el.label = option.label; }
+            list.appendChild(el);
+          });
+        }).catch(function () {});
+    }, 200));
+  }
+
+  /* "Add another" for repeated rows: clone the last row, empty it, renumber it. */
+  function addRowButtons(form) {
+    form.querySelectorAll(".rows").forEach(function (rows) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary small add-row";
+      button.textContent = "Add another";
+      button.addEventListener("click", function () { addRow(form, rows).querySelector("input").focus(); });
+      rows.insertAdjacentElement("afterend", button);
+    });
+  }
+
+  function addRow(form, rows) {
+    var all = rows.querySelectorAll(".row");
+    var last = all[all.length - 1];
+    var index = all.length;
+    var row = last.cloneNode(true);
+    row.querySelectorAll("[id]").forEach(function (el) {
+      el.id = el.id.replace(/-\d+(-options)?$/, "-" + index + "$1");
+    });
+    row.querySelectorAll("label[for]").forEach(function (label) {
+      label.htmlFor = label.htmlFor.replace(/-\d+$/, "-" + index);
+      if (!label.classList.contains("check")) {
+        label.textContent = label.textContent.replace(/\d+$/, String(index + 1));
+      }
+    });
+    row.querySelectorAll("input").forEach(function (input) {
+      if (input.type === "checkbox") { input.checked = false; input.value = String(index); }
+      else { input.value = ""; }
+      if (input.hasAttribute("list") && input.dataset.complete) {
+        input.setAttribute("list", input.id + "-options");
+        autocomplete(form, input);
+      }
+    });
+    row.querySelectorAll("datalist").forEach(function (list) { list.textContent = ""; });
+    rows.appendChild(row);
+    return row;
+  }
+
+  /* Put one accepted suggestion into the form. */
+  function accept(form, key, value) {
+    if (key === "date") {
+      var date = form.querySelector("#date");
+      date.value = value;
+      date.dispatchEvent(new Event("input"));
+      return;
+    }
+    if (key === "topics") {
+      form.querySelectorAll("input[name=topic]").forEach(function (box) {
+        if (box.value === value) { box.checked = true; }
+      });
+      return;
+    }
+    var name = key === "references" ? "reference" : key;
+    var rows = form.querySelector('.rows[data-rows="' + name + '"]');
+    if (!rows) { return; }
+    var inputs = Array.prototype.slice.call(rows.querySelectorAll("input[name=" + name + "]"));
+    if (inputs.some(function (i) { return i.value.trim() === value; })) { return; }
+    var empty = inputs.filter(function (i) { return !i.value.trim(); })[0];
+    if (!empty) { empty = addRow(form, rows).querySelector("input[name=" + name + "]"); }
+    empty.value = value;
+  }
+
+  function suggestions(form) {
+    var button = form.querySelector("#suggest-button");
+    var box = form.querySelector("#suggestions");
+    if (!button || !box) { return; }
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      var body = new FormData();
+      body.set("text", form.querySelector("#text").value);
+      var token = form.querySelector("input[name=csrf_token]").value;
+      fetch(form.dataset.suggestUrl, { method: "POST", body: body, credentials: "same-origin",
+                                       headers: { "X-CSRF-Token": token, Accept: "application/json" } })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (data) { showSuggestions(form, box, data.suggestions); })
+        .catch(function () { form.requestSubmit(button); });
+    });
+  }
+
+  function showSuggestions(form, box, items) {
+    box.textContent = "";
+    if (!items.length) { box.textContent = "No suggestions from this text."; return; }
+    var heading = document.createElement("h3");
+    heading.textContent = "Suggestions";
+    var list = document.createElement("ul");
+    items.forEach(function (s) {
+      var li = document.createElement("li");
+      var use = document.createElement("button");
+      use.type = "button";
+      use.className = "small";
+      use.textContent = "Use";
+      use.setAttribute("aria-label", "Use " + s.key.replace("_", " ") + ": " + s.value);
+      use.addEventListener("click", function () {
+        accept(form, s.key, s.value);
+        li.classList.add("used");
+        use.textContent = "Added";
+        use.disabled = true;
+      });
+      var strong = document.createElement("strong");
+      strong.textContent = s.key.replace("_", " ");
+      var reason = document.createElement("span");
+      reason.className = "hint";
+      reason.textContent = " (" + s.reason + ")";
+      li.append(use, " ", strong, ": " + s.value, reason);
+      list.appendChild(li);
+    });
+    box.append(heading, list);
+  }
+
+  /* Upload progress: poll until the job stops, then show its result. */
+  function uploadProgress() {
+    var status = document.querySelector(".upload-status[data-progress-url]");
+    if (!status || ["checking", "storing"].indexOf(status.dataset.state) < 0) { return; }
+    var bar = document.getElementById("upload-progress");
+    var text = status.querySelector("[role=status]");
+    var refresh = document.querySelector("meta[http-equiv=refresh]");
+    if (refresh) { refresh.remove(); }
+    function poll() {
+      getJSON(status.dataset.progressUrl).then(function (data) {
+        if (!data.running) { window.location.reload(); return; }
+        if (bar) { bar.max = data.total || 1; bar.value = data.done; }
+        if (text && data.total) {
+          text.textContent = (data.state === "checking" ? "Checking" : "Storing") + " the file… (" +
+            data.stage + ": " + data.done + " of " + data.total + ")";
+        }
+        setTimeout(poll, 800);
+      }).catch(function () { setTimeout(poll, 3000); });
+    }
+    setTimeout(poll, 500);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form.statement-form");
+    if (form) {
+      datePreview(form);
+      form.querySelectorAll("input[data-complete]").forEach(function (input) { autocomplete(form, input); });
+      addRowButtons(form);
+      suggestions(form);
+    }
+    uploadProgress();
+  });
+})();
