@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -60,6 +61,8 @@ def quads_of(graph: Graph, name: URIRef) -> list[ox.Quad]:
 
 class Store:
     """An Oxigraph store in a folder (or in memory when ``path`` is None)."""
+
+    shared = False  # only this process writes (the folder is locked): caching is safe
 
     def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
         self.path = path
@@ -186,6 +189,14 @@ class Store:
 
     def backup(self, target: Path) -> None:
         """A consistent copy of the store in ``target`` (which must not exist)."""
+        if self.read_only:
+            # Another process holds the store: a checkpoint of this read-only view would miss
+            # what that process has not flushed yet, so copy the view's snapshot quad by quad.
+            copy = ox.Store(str(target))
+            copy.bulk_extend(self._ox.quads_for_pattern(None, None, None, None))
+            copy.flush()
+            del copy
+            return
         self._ox.flush()
         self._ox.backup(str(target))
 
@@ -207,3 +218,49 @@ def _quads_text(quads: list[ox.Quad]) -> str:
         by_graph.setdefault(str(quad.graph_name), []).append(
             f"{quad.subject} {quad.predicate} {quad.object} .")
     return " ".join(f"GRAPH {graph} {{ {' '.join(lines)} }}" for graph, lines in by_graph.items())
+
+
+class StoreBackend(Protocol):
+    """What the archive needs of a store: :class:`Store` or a remote SPARQL engine."""
+
+    lock: threading.RLock
+    read_only: bool
+    path: Path | None
+    shared: bool  # other processes may write too (nothing read may be cached)
+
+    def has_graph(self, name: URIRef) -> bool: ...
+    def triples(self, name: URIRef, subject: Node | None = None,
+                predicate: Node | None = None) -> Iterator[tuple[Node, Node, Node]]: ...
+    def graph(self, name: URIRef, into: Graph | None = None) -> Graph: ...
+    def named_graphs(self) -> Iterator[URIRef]: ...
+    def select(self, sparql: str, **options: Any) -> list[dict[str, Node]]: ...
+    def query(self, sparql: str, **options: Any) -> object: ...
+    def __len__(self) -> int: ...
+    def dataset(self, graphs: Iterable[URIRef] | None = None) -> Dataset: ...
+    def dump(self, output: object, fmt: ox.RdfFormat,
+             graphs: Iterable[URIRef] | None = None) -> None: ...
+    def apply(self, add: list[ox.Quad], remove: Iterable[ox.Quad] = (),
+              drop: Iterable[URIRef] = ()) -> None: ...
+    def graph_quads(self, name: URIRef) -> list[ox.Quad]: ...
+    def bulk_load(self, path: Path, fmt: ox.RdfFormat) -> None: ...
+    def backup(self, target: Path) -> None: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def is_remote(location: str | Path | None) -> bool:
+    return isinstance(location, str) and location.startswith(("http://", "https://"))
+
+
+def open_store(location: str | Path | None, *, prefix: str = "", read_only: bool = False
+               ) -> StoreBackend:
+    """The store at ``location``: a SPARQL endpoint URL, a folder, or None for memory.
+
+    For a URL, ``prefix`` (the archive's base) picks the archive's graphs out of the
+    engine's; credentials come from the environment (see :mod:`archive.remote_store`).
+    """
+    if is_remote(location):
+        from archive.remote_store import RemoteStore
+
+        return RemoteStore(str(location), prefix=prefix, read_only=read_only)
+    return Store(Path(location) if location is not None else None, read_only=read_only)

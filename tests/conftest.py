@@ -7,6 +7,7 @@ the Flask app; ``live_server`` serves that app on a free loopback port for real 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from archive import Archive
+from archive.settings import DEFAULT_BASE
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "archive" / "sample"
@@ -43,15 +45,69 @@ def seed_record(sample_statements: list[dict[str, Any]]) -> dict[str, Any]:
     return next(r for r in sample_statements if r["id"] == SEED_ID)
 
 
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One private Virtuoso for the session (tests/virtuoso.py); skipped where not installed."""
+    from tests.virtuoso import Virtuoso, installed
+
+    if not installed():
+        if os.environ.get("CI"):
+            pytest.fail("CI must install virtuoso-opensource (see .ci/run)")
+        pytest.skip("virtuoso-opensource is not installed (apt-get install -y "
+                    "virtuoso-opensource)")
+    server = Virtuoso(tmp_path_factory.mktemp("virtuoso")).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def make_archive(tmp_path: Path) -> Iterator[Callable[..., Archive]]:
-    """Factory: ``make_archive(records=[...], base=None, folder=None, in_memory=False)``."""
+def remote_store_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+                     ) -> Iterator[Callable[[str], str]]:
+    """``url(base)``: the Virtuoso endpoint, credentials set, ``base``'s graphs emptied."""
+    from archive.remote_store import RemoteStore
+
+    used: list[RemoteStore] = []
+
+    def url(base: str) -> str:
+        server = request.getfixturevalue("virtuoso_server")
+        monkeypatch.setenv("RIGHTS_ARCHIVE_STORE_USER", server.user)
+        monkeypatch.setenv("RIGHTS_ARCHIVE_STORE_PASSWORD", server.password)
+        store = RemoteStore(server.url, prefix=base)
+        store.clear()
+        used.append(store)
+        return server.url
+
+    yield url
+    for store in used:
+        store.clear()
+        store.close()
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """Each store backend in turn; pass it as ``make_archive(backend=...)``/``make_app``."""
+    return request.param
+
+
+def _store_location(backend: str, base: str | None, request: pytest.FixtureRequest
+                    ) -> str | None:
+    if backend == "oxigraph":
+        return None
+    return request.getfixturevalue("remote_store_url")(base or DEFAULT_BASE)
+
+
+@pytest.fixture
+def make_archive(tmp_path: Path, request: pytest.FixtureRequest
+                 ) -> Iterator[Callable[..., Archive]]:
+    """Factory: ``make_archive(records=[...], base=None, folder=None, in_memory=False,
+    backend="oxigraph"|"virtuoso")``."""
     opened: list[Archive] = []
 
     def make(records: list[dict[str, Any]] | None = None, *, base: str | None = None,
-             folder: Path | None = None, in_memory: bool = False) -> Archive:
+             folder: Path | None = None, in_memory: bool = False,
+             backend: str = "oxigraph") -> Archive:
         data = None if in_memory else (folder or tmp_path / f"data{len(opened)}")
-        archive = Archive(data, base)
+        archive = Archive(data, base, store=_store_location(backend, base, request))
         opened.append(archive)
         if records:
             archive.save(records, agent="test")
@@ -63,14 +119,20 @@ def make_archive(tmp_path: Path) -> Iterator[Callable[..., Archive]]:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., Any]]:
-    """Factory: ``make_app(records=[...], **config)`` → a Flask app over a fresh data folder."""
+def make_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """Factory: ``make_app(records=[...], backend="oxigraph", **config)`` → a Flask app over
+    a fresh data folder (and, for "virtuoso", the session's Virtuoso)."""
     from web.app import create_app
 
     apps = []
 
-    def make(records: list[dict[str, Any]] | None = None, **config: Any) -> Any:
+    def make(records: list[dict[str, Any]] | None = None, *, backend: str = "oxigraph",
+             **config: Any) -> Any:
         folder = tmp_path / f"app{len(apps)}"
+        if backend != "oxigraph":
+            base = config.get("BASE_URI")
+            config["ARCHIVE"] = Archive(folder, base,
+                                        store=_store_location(backend, base, request))
         app = create_app({"TESTING": True, "DATA_DIR": folder, **config})
         apps.append(app)
         if records:

@@ -1,0 +1,423 @@
+"""The archive on a remote SPARQL 1.1 engine (Virtuoso, Fuseki, GraphDB …) over HTTP.
+
+:class:`RemoteStore` has the interface of :class:`archive.store.Store`. Reads are SPARQL
+1.1 Protocol queries with JSON results (§2.1; rdflib's default XML breaks on Virtuoso);
+every write is ONE update request (§2.2) holding the record, its history and its
+change-log entry. Before it, a small conditional update claims the change-log sequence
+number, so two processes sharing the engine can never both take the same one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import requests
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from archive.errors import ArchiveError, Conflict
+from archive.store import from_ox, to_ox
+from vocab import RA
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+# Claims of change-log sequence numbers live outside the archive's graphs (see _claim).
+_CLAIMS = "<urn:x-rights-archive:claims>"
+_CLAIMED_BY = "<urn:x-rights-archive:claimedBy>"
+_CLAIMED_AT = "<urn:x-rights-archive:claimedAt>"
+LEASE = timedelta(seconds=120)
+# Blank nodes travel as skolem IRIs (RDF 1.1 §3.5): Virtuoso refuses them in INSERT DATA,
+# and its templates fail on RDF lists ("string_output_string needs a string output").
+_GENID = "/.well-known/genid/rights-archive-"
+_BATCH = 40  # graphs per read request when copying many graphs
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_PROLOGUE = re.compile(r"^\s*(?:#[^\n]*\n|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>|\s+)*",
+                       re.IGNORECASE)
+
+
+class RemoteStoreError(ArchiveError):
+    """The remote engine refused a request or could not be reached."""
+
+    status = 503
+
+
+def _auth(url: str) -> requests.auth.AuthBase | None:
+    """Credentials from $RIGHTS_ARCHIVE_STORE_USER/_PASSWORD (never from the URL or a file).
+
+    Virtuoso's /sparql-auth wants HTTP Digest; Fuseki and GraphDB use Basic. Choose with
+    $RIGHTS_ARCHIVE_STORE_AUTH=digest|basic (default: digest for a path ending in -auth).
+    """
+    user = os.environ.get("RIGHTS_ARCHIVE_STORE_USER")
+    if not user:
+        return None
+    password = os.environ.get("RIGHTS_ARCHIVE_STORE_PASSWORD", "")
+    scheme = os.environ.get("RIGHTS_ARCHIVE_STORE_AUTH") or (
+        "digest" if url.rstrip("/").endswith("-auth") else "basic")
+    if scheme == "digest":
+        return requests.auth.HTTPDigestAuth(user, password)
+    return requests.auth.HTTPBasicAuth(user, password)
+
+
+def rdflib_term(binding: dict[str, str]) -> Node:
+    """A SPARQL 1.1 JSON results term (§3.2.2) as an rdflib term (skolem IRIs as blanks)."""
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        head, _, label = value.partition(_GENID)
+        return BNode(label) if label and head.startswith(("http://", "https://")) \
+            else URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if "xml:lang" in binding:
+        return Literal(value, lang=binding["xml:lang"])
+    datatype = binding.get("datatype")
+    if datatype == _XSD_DATETIME and value.endswith("+00:00"):
+        value = value[:-6] + "Z"  # Virtuoso answers "…+00:00" for the "…Z" it was given
+    return Literal(value, datatype=None if datatype in (None, _XSD_STRING) else datatype)
+
+
+def _text(term: Node) -> str:
+    """An rdflib term in SPARQL/N-Triples syntax (escaped by pyoxigraph)."""
+    return str(to_ox(term))
+
+
+class RemoteStore:
+    """The named graphs under ``prefix`` on the SPARQL endpoint at ``url``."""
+
+    shared = True  # other processes may write: never cache what the store says
+
+    def __init__(self, url: str, *, prefix: str = "", update_url: str | None = None,
+                 read_only: bool = False, timeout: float = 120) -> None:
+        self.url = url
+        self.update_url = update_url or os.environ.get("RIGHTS_ARCHIVE_STORE_UPDATE") or url
+        self.prefix = prefix
+        self.genid = (prefix.rstrip("/") if prefix.startswith("http") else
+                      "urn:x-rights-archive") + _GENID
+        self.path: Path | None = None
+        self.read_only = read_only
+        self.timeout = timeout
+        self.lock = threading.RLock()
+        self._auth = _auth(url)
+        self._local = threading.local()
+        self._closed = False
+        self.chunk = _chunk(self.engine()) if not read_only else None
+
+    def engine(self) -> str:
+        """The engine's name and version, from its Server header ("" if it sends none)."""
+        response = self._post(self.url, {"query": "ASK {}"}, "application/sparql-results+json")
+        return response.headers.get("Server", "")
+
+    # HTTP ------------------------------------------------------------------------------
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.auth = self._auth
+        return session
+
+    def _post(self, url: str, data: dict[str, Any], accept: str) -> requests.Response:
+        try:
+            response = self._session().post(url, data=data, headers={"Accept": accept},
+                                            timeout=self.timeout)
+        except requests.RequestException as error:
+            raise RemoteStoreError(f"the SPARQL store at {url} cannot be reached ({error})"
+                                   ) from None
+        if response.status_code in (401, 403):
+            raise RemoteStoreError(
+                f"the SPARQL store at {url} refused the credentials (HTTP "
+                f"{response.status_code}); set RIGHTS_ARCHIVE_STORE_USER and "
+                "RIGHTS_ARCHIVE_STORE_PASSWORD to a user allowed to query and update")
+        if not response.ok:
+            raise RemoteStoreError(f"the SPARQL store at {url} answered HTTP "
+                                   f"{response.status_code}: {response.text[:500]}")
+        return response
+
+    def _request(self, sparql: str, options: dict[str, Any], accept: str) -> requests.Response:
+        text, data = _protocol(sparql, options)
+        data["query"] = text
+        return self._post(self.url, data, accept)
+
+    def update(self, sparql: str) -> None:
+        """Send one SPARQL 1.1 Update request (applied whole or not at all)."""
+        if self.read_only:
+            raise ArchiveError("the archive is open read-only")
+        self._post(self.update_url, {"update": sparql}, "*/*")
+
+    # Reading ---------------------------------------------------------------------------
+
+    def select(self, sparql: str, **options: Any) -> list[dict[str, Node]]:
+        """Rows of a SELECT query as dicts of rdflib terms (unbound variables left out)."""
+        answer = self._request(sparql, options, "application/sparql-results+json").json()
+        return [{name: rdflib_term(value) for name, value in row.items()}
+                for row in answer["results"]["bindings"]]
+
+    def ask(self, sparql: str) -> bool:
+        return bool(self._request(sparql, {}, "application/sparql-results+json")
+                    .json()["boolean"])
+
+    def query(self, sparql: str, **options: Any) -> object:
+        """A query answered as pyoxigraph would (solutions, boolean or triples)."""
+        match = _FORM.search(_PROLOGUE.sub("", sparql, count=1))
+        if match and match.group(1).upper() in ("CONSTRUCT", "DESCRIBE"):
+            body = self._request(sparql, options, "application/n-triples").content
+            return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+        body = self._request(sparql, options, "application/sparql-results+json").content
+        return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+
+    def has_graph(self, name: URIRef) -> bool:
+        return self.ask(f"ASK {{ GRAPH {_text(name)} {{ ?s ?p ?o }} }}")
+
+    def triples(self, name: URIRef, subject: Node | None = None, predicate: Node | None = None
+                ) -> Iterator[tuple[Node, Node, Node]]:
+        """The triples of the named graph ``name`` matching a subject and predicate."""
+        s = _text(subject) if subject is not None else "?s"
+        p = _text(predicate) if predicate is not None else "?p"
+        rows = self.select(f"SELECT * WHERE {{ GRAPH {_text(name)} {{ {s} {p} ?o }} }}")
+        for row in rows:
+            yield row.get("s", subject), row.get("p", predicate), row["o"]
+
+    def graph(self, name: URIRef, into: Graph | None = None) -> Graph:
+        graph = into if into is not None else Graph()
+        for triple in self.triples(name):
+            graph.add(triple)
+        return graph
+
+    def named_graphs(self) -> Iterator[URIRef]:
+        """The graphs under the prefix (an engine's own system graphs are not the archive's)."""
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                           f"FILTER(STRSTARTS(STR(?g), {_string(self.prefix)})) }}")
+        return (row["g"] for row in rows)
+
+    def __len__(self) -> int:
+        rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                           f"FILTER(STRSTARTS(STR(?g), {_string(self.prefix)})) }}")
+        return int(rows[0]["n"]) if rows else 0
+
+    def quads(self, graphs: Iterable[URIRef] | None = None) -> Iterator[ox.Quad]:
+        """The quads of some graphs (default: all under the prefix), a batch per request."""
+        names = sorted(graphs if graphs is not None else self.named_graphs())
+        for start in range(0, len(names), _BATCH):
+            values = " ".join(_text(name) for name in names[start:start + _BATCH])
+            rows = self.select(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} "
+                               "GRAPH ?g { ?s ?p ?o } }")
+            for row in rows:
+                yield ox.Quad(to_ox(row["s"]), to_ox(row["p"]), to_ox(row["o"]),
+                              to_ox(row["g"]))
+
+    def graph_quads(self, name: URIRef) -> list[ox.Quad]:
+        return list(self.quads([name]))
+
+    def dataset(self, graphs: Iterable[URIRef] | None = None) -> Dataset:
+        dataset = Dataset()
+        for quad in self.quads(graphs):
+            dataset.graph(from_ox(quad.graph_name)).add(
+                (from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+        return dataset
+
+    def dump(self, output: object, fmt: ox.RdfFormat, graphs: Iterable[URIRef] | None = None
+             ) -> None:
+        ox.serialize(self.quads(graphs), output, fmt)
+
+    # Writing ---------------------------------------------------------------------------
+
+    def apply(self, add: list[ox.Quad], remove: Iterable[ox.Quad] = (),
+              drop: Iterable[URIRef] = ()) -> None:
+        """Drop graphs, remove quads, then add quads in ONE update request.
+
+        A write that adds change-log entries first claims the lowest of them (see
+        :meth:`_claim`), so two processes can never both take the same sequence number.
+        """
+        remove, drop = list(remove), list(drop)
+        if not (add or remove or drop):
+            return
+        add, remove = self._skolem(add), self._skolem(remove)
+        entries = _change_entries(add)
+        with self.lock:
+            claim = self._claim(entries) if entries else None
+            try:
+                for request in _write_requests(add, remove, drop, set(entries), claim,
+                                               self.chunk):
+                    self.update(request)
+            except ArchiveError:
+                if claim is not None:
+                    self._release(claim)
+                raise
+
+    def _skolem(self, quads: list[ox.Quad]) -> list[ox.Quad]:
+        """The quads with blank nodes replaced by skolem IRIs under the archive's base."""
+        def term(node: Any) -> Any:
+            if isinstance(node, ox.BlankNode):
+                return ox.NamedNode(f"{self.genid}{node.value}")
+            return node
+
+        return [ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name)
+                if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+                else q for q in quads]
+
+    def _claim(self, entries: dict[ox.NamedNode, tuple[int, ox.NamedNode]]) -> str:
+        """Claim the lowest new change-log entry, or raise Conflict if another process did.
+
+        Claiming only the lowest is enough: a writer reads the log's end first, and the
+        entries of one write are stored together. The claim is made only while that
+        entry does not exist and nobody else claims it; two claims that raced past that
+        check both see two claimants and both withdraw. A claim left by a crashed process
+        lapses after LEASE seconds.
+        """
+        first, (_, graph) = min(entries.items(), key=lambda item: item[1][0])
+        token = secrets.token_hex(8)
+        # A COUNT subquery, not FILTER NOT EXISTS or OPTIONAL/!BOUND: Virtuoso 7.2 ignores
+        # the first in an otherwise empty WHERE and inserts nothing with the second
+        guard = (f"{{ SELECT (COUNT(*) AS ?taken) WHERE {{ {{ GRAPH {graph} {{ {first} ?p ?o }} }} "
+                 f"UNION {{ GRAPH {_CLAIMS} {{ {first} {_CLAIMED_BY} ?o }} }} }} }} "
+                 "FILTER(?taken = 0)")
+        cutoff = ox.Literal((datetime.now(UTC) - LEASE).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            datatype=ox.NamedNode(_XSD_DATETIME))
+        stamp = ox.Literal(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                           datatype=ox.NamedNode(_XSD_DATETIME))
+        self.update(
+            f"DELETE {{ GRAPH {_CLAIMS} {{ {first} ?p ?o }} }} WHERE {{ GRAPH {_CLAIMS} "
+            f"{{ {first} {_CLAIMED_AT} ?t ; ?p ?o }} FILTER(?t < {cutoff}) }} ;\n"
+            f"INSERT {{ GRAPH {_CLAIMS} {{ {first} {_CLAIMED_BY} \"{token}\" ; {_CLAIMED_AT} "
+            f"{stamp} }} }} WHERE {{ {guard} }}")
+        rows = self.select(f"SELECT ?token WHERE {{ GRAPH {_CLAIMS} {{ {first} {_CLAIMED_BY} "
+                           "?token } }")
+        claimants = {str(row["token"]) for row in rows}
+        if token in claimants:
+            claim = f"{first} {_CLAIMED_BY} \"{token}\" ; {_CLAIMED_AT} ?claimedAt"
+            if claimants == {token}:
+                return claim
+            self._release(claim)
+        raise Conflict(f"another process is saving change {first.value} at the same moment; "
+                       "nothing of this write was stored. Send it again.")
+
+    def _release(self, claim: str) -> None:
+        self.update(f"DELETE WHERE {{ GRAPH {_CLAIMS} {{ {claim} }} }}")
+
+    def bulk_load(self, path: Path, fmt: ox.RdfFormat) -> None:
+        """Load a file of quads in chunks (restore into an empty store; not atomic)."""
+        chunk: list[ox.Quad] = []
+        for quad in ox.parse(path=str(path), format=fmt):
+            chunk.append(quad)
+            if len(chunk) >= (self.chunk or 2000):
+                self.update("INSERT DATA { " + _quads_text(chunk) + " }")
+                chunk = []
+        if chunk:
+            self.update("INSERT DATA { " + _quads_text(chunk) + " }")
+
+    def clear(self) -> None:
+        """Drop every graph under the prefix (tests and a failed migration only)."""
+        names = list(self.named_graphs())
+        for start in range(0, len(names), 100):
+            self.update(" ;\n".join(f"DROP SILENT GRAPH {_text(n)}"
+                                    for n in names[start:start + 100]))
+
+    def backup(self, target: Path) -> None:
+        """An embedded (Oxigraph) copy of the archive's graphs in ``target``.
+
+        The engine's own backup tools copy the whole database; this copy is the archive
+        alone and restores like any backup (``rights-archive restore``, then ``migrate``).
+        """
+        copy = ox.Store(str(target))
+        copy.extend(list(self.quads()))
+        copy.flush()
+        del copy
+
+    def flush(self) -> None:
+        """Nothing to do: the engine has committed every answered update."""
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        session = getattr(self._local, "session", None)
+        if session is not None:
+            session.close()
+
+
+def _chunk(engine: str) -> int | None:
+    """Quads per update request: $RIGHTS_ARCHIVE_STORE_CHUNK, 250 on Virtuoso, else all."""
+    explicit = os.environ.get("RIGHTS_ARCHIVE_STORE_CHUNK")
+    if explicit:
+        return int(explicit) or None
+    return 250 if "virtuoso" in engine.lower() else None
+
+
+def _string(value: str) -> str:
+    return str(ox.Literal(value))
+
+
+def _protocol(sparql: str, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """pyoxigraph query options as query text and SPARQL 1.1 Protocol parameters (§2.1.4)."""
+    data: dict[str, Any] = {}
+    prologue = [f"BASE <{options['base_iri']}>"] if options.get("base_iri") else []
+    prologue += [f"PREFIX {name}: <{iri}>" for name, iri in
+                 (options.get("prefixes") or {}).items()]
+    default = options.get("default_graph")
+    if isinstance(default, list):
+        data["default-graph-uri"] = [g.value for g in default]
+    named = options.get("named_graphs")
+    if named is not None:
+        data["named-graph-uri"] = [g.value for g in named]
+    text = "\n".join([*prologue, sparql])
+    substitutions = options.get("substitutions")
+    if substitutions:  # bind the variables with a trailing VALUES clause (SPARQL 1.1 §10.2)
+        names = " ".join(str(v) for v in substitutions)
+        values = " ".join(str(t) for t in substitutions.values())
+        text += f"\nVALUES ({names}) {{ ({values}) }}"
+    return text, data
+
+
+def _change_entries(add: list[ox.Quad]) -> dict[ox.NamedNode, tuple[int, ox.NamedNode]]:
+    """The change-log entries a write adds: entry → (sequence number, graph)."""
+    sequence = ox.NamedNode(str(RA.sequence))
+    return {quad.subject: (int(quad.object.value), quad.graph_name)
+            for quad in add if quad.predicate == sequence}
+
+
+def _write_requests(add: list[ox.Quad], remove: list[ox.Quad], drop: list[URIRef],
+                    entries: set[ox.NamedNode], claim: str | None,
+                    chunk: int | None) -> list[str]:
+    """The update request(s) of one write: drop graphs, delete quads, insert quads.
+
+    ONE request unless the engine needs ``chunk``: Virtuoso's SPARQL parser runs out of
+    memory near 5,000 triples in one operation and slows down quadratically long before,
+    so there a large batch goes in requests of at most ``chunk`` quads. Virtuoso also
+    commits each operation of a request on its own (a failing third operation keeps the
+    first two), so the change-log entries always go last: a half-done write is never
+    announced to followers. DROP SILENT: engines refuse DROP of a graph they never saw.
+    """
+    operations = [(f"DROP SILENT GRAPH {_text(name)}", 1) for name in drop]
+    content = [quad for quad in add if quad.subject not in entries]
+    log = [quad for quad in add if quad.subject in entries]
+    for verb, quads in (("DELETE DATA", remove), ("INSERT DATA", content),
+                        ("INSERT DATA", log)):
+        step = chunk or max(len(quads), 1)
+        operations += [(f"{verb} {{ {_quads_text(quads[i:i + step])} }}", len(quads[i:i + step]))
+                       for i in range(0, len(quads), step)]
+    if claim is not None:
+        operations.append((f"DELETE WHERE {{ GRAPH {_CLAIMS} {{ {claim} }} }}", 1))
+    requests_: list[list[str]] = [[]]
+    size = 0
+    for text, count in operations:
+        if chunk and requests_[-1] and size + count > chunk:
+            requests_.append([])
+            size = 0
+        requests_[-1].append(text)
+        size += count
+    return [" ;\n".join(parts) for parts in requests_ if parts]
+
+
+def _quads_text(quads: list[ox.Quad]) -> str:
+    by_graph: dict[str, list[str]] = {}
+    for quad in quads:
+        by_graph.setdefault(str(quad.graph_name), []).append(
+            f"{quad.subject} {quad.predicate} {quad.object} .")
+    return " ".join(f"GRAPH {graph} {{ {' '.join(lines)} }}" for graph, lines in by_graph.items())
