@@ -51,6 +51,8 @@ class FacetData:
         cache = previous.segments if previous else {}
         self.segments: dict[tuple[str, int], SegmentFacets] = {}
         for reader, offset in searcher.reader().leaf_readers():
+            if reader.segment() is None:  # an empty index has one segment-less reader
+                continue
             key = (reader.segment().segment_id(), offset)
             self.segments[key] = cache.get(key) or _segment_facets(reader, offset)
         self.values: dict[str, dict[str, set[int]]] = {}

@@ -123,3 +123,15 @@ def test_more_like_this_unknown_id(tmp_path: Path) -> None:
     _, index = make(tmp_path)
     with pytest.raises(NotFound):
         index.more_like_this("nope")
+
+
+def test_an_empty_archive_searches_without_error(tmp_path) -> None:
+    from archive import Archive
+    from search import SearchIndex
+
+    archive = Archive(tmp_path / "data")
+    index = SearchIndex(tmp_path / "data" / "index", archive)
+    listing = index.search("", {}, sort="-date", page=1, page_size=5)
+    assert (listing.total, listing.facets["treaty"]) == (0, [])
+    assert index.search("council", {}, sort="relevance", page=1, page_size=5).total == 0
+    archive.close()
