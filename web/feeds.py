@@ -1,0 +1,180 @@
+"""Crawler entry points: /sitemap.xml (an index past 50,000 URLs), /feed.atom, /robots.txt.
+
+Statement dates come from the change log (through the OAI-PMH harvest log); the URL list
+is rebuilt only when the log has moved.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from lxml import etree
+from rdflib.namespace import DCTERMS
+
+from archive import Archive, Gone
+from web.app import get_archive
+from web.oai import HarvestLog, harvest_log, stamp
+from web.things import CONCEPT_KINDS, RESOURCE_KINDS, VOCAB_NAMES, date_text
+
+bp = Blueprint("feeds", __name__)
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SITEMAP_LIMIT = 50_000  # sitemaps.org protocol: at most 50,000 URLs per file
+FEED_SIZE = 50
+_LOCK = threading.Lock()
+
+Entry = tuple[str, datetime | None]
+
+
+def sitemap_entries(archive: Archive, log: HarvestLog) -> list[Entry]:
+    """Every public page as (absolute URL, last change or None)."""
+    entries: list[Entry] = [(url_for("home.index", _external=True),
+                             log.changes[-1].time if log.changes else None)]
+    for record_id in sorted(log.by_record):
+        change = log.latest(record_id)
+        if change is not None and not change.deleted:
+            entries.append((url_for("things.statement", record_id=record_id, _external=True),
+                            change.time))
+    for kind in RESOURCE_KINDS:
+        for uri, _ in archive.resources.names(kind):
+            entries.append((url_for("things.thing", kind=kind, slug=str(uri).rsplit("/", 1)[-1],
+                                    _external=True), None))
+    for kind in CONCEPT_KINDS:
+        for concept in archive.thesauri[kind]:
+            entries.append((url_for("things.thing", kind=kind, slug=concept.slug,
+                                    _external=True), None))
+    entries.append((url_for("things.vocabulary_index", _external=True), None))
+    entries += [(url_for("things.vocabulary", name=name, _external=True), None)
+                for name in VOCAB_NAMES]
+    return entries
+
+
+def cached_entries() -> list[Entry]:
+    """The sitemap's entries, rebuilt when the change log has moved."""
+    log = harvest_log()
+    key = (len(log.changes), request.host_url)
+    with _LOCK:
+        cached = current_app.extensions.get("sitemap")
+        if cached is None or cached[0] != key:
+            cached = (key, sitemap_entries(get_archive(), log))
+            current_app.extensions["sitemap"] = cached
+    return cached[1]
+
+
+def xml_response(root: etree._Element, mimetype: str = "application/xml") -> Response:
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    response = Response(body, mimetype=mimetype)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    entries = cached_entries()
+    limit = int(current_app.config.get("SITEMAP_LIMIT", SITEMAP_LIMIT))
+    if len(entries) <= limit:
+        return xml_response(url_set(entries))
+    root = etree.Element(f"{{{SITEMAP_NS}}}sitemapindex", nsmap={None: SITEMAP_NS})
+    for number in range(1, (len(entries) - 1) // limit + 2):
+        part = entries[(number - 1) * limit:number * limit]
+        item = etree.SubElement(root, f"{{{SITEMAP_NS}}}sitemap")
+        etree.SubElement(item, f"{{{SITEMAP_NS}}}loc").text = url_for(
+            "feeds.sitemap_part", number=number, _external=True)
+        times = [time for _, time in part if time is not None]
+        if times:
+            etree.SubElement(item, f"{{{SITEMAP_NS}}}lastmod").text = stamp(max(times))
+    return xml_response(root)
+
+
+@bp.get("/sitemap-<int:number>.xml")
+def sitemap_part(number: int) -> Response:
+    entries = cached_entries()
+    limit = int(current_app.config.get("SITEMAP_LIMIT", SITEMAP_LIMIT))
+    part = entries[(number - 1) * limit:number * limit] if number >= 1 else []
+    if not part or len(entries) <= limit:
+        abort(404)
+    return xml_response(url_set(part))
+
+
+def url_set(entries: list[Entry]) -> etree._Element:
+    root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
+    for loc, time in entries:
+        item = etree.SubElement(root, f"{{{SITEMAP_NS}}}url")
+        etree.SubElement(item, f"{{{SITEMAP_NS}}}loc").text = loc
+        if time is not None:
+            etree.SubElement(item, f"{{{SITEMAP_NS}}}lastmod").text = stamp(time)
+    return root
+
+
+@bp.get("/feed.atom")
+def feed() -> Response:
+    """The newest statements (by their last change), as Atom (RFC 4287)."""
+    archive, log = get_archive(), harvest_log()
+    root = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
+    add(root, "id", f"{archive.base}feed.atom")
+    add(root, "title", current_app.config.get("VOID_TITLE", "Human Rights Statements Archive")
+        + ": newest statements")
+    add(root, "updated", stamp(log.changes[-1].time) if log.changes else "1970-01-01T00:00:00Z")
+    add(root, "link", rel="self", href=url_for("feeds.feed", _external=True),
+        type="application/atom+xml")
+    add(root, "link", rel="alternate", href=url_for("home.index", _external=True),
+        type="text/html")
+    add(add(root, "author"), "name", "Human Rights Statements Archive")
+    for record_id in newest(log):
+        try:
+            feed_entry(add(root, "entry"), archive, log, record_id)
+        except Gone:  # deleted since this request caught up with the log
+            root.remove(root[-1])
+    return xml_response(root, "application/atom+xml")
+
+
+def newest(log: HarvestLog) -> list[str]:
+    """Ids of the current records changed last, newest first."""
+    seen: list[str] = []
+    for change in reversed(log.changes):
+        latest = log.latest(change.record_id)
+        if change.record_id not in seen and latest is not None and not latest.deleted:
+            seen.append(change.record_id)
+            if len(seen) == FEED_SIZE:
+                break
+    return seen
+
+
+def add(parent: etree._Element, name: str, text: str | None = None, **attrs: str
+        ) -> etree._Element:
+    """An Atom element under ``parent``."""
+    element = etree.SubElement(parent, f"{{{ATOM_NS}}}{name}", **attrs)
+    element.text = text
+    return element
+
+
+def feed_entry(entry: etree._Element, archive: Archive, log: HarvestLog, record_id: str
+               ) -> None:
+    graph = archive.record_graph(record_id)
+    uri = archive.uris.statement(record_id)
+    record = archive.mapper.from_rdf(graph, uri)
+    first = log.changes[log.by_record[record_id][0] - 1]
+    add(entry, "id", str(uri))
+    add(entry, "title", record.title_text())
+    add(entry, "published", stamp(first.time))
+    add(entry, "updated", stamp(log.latest(record_id).time))
+    add(entry, "link", rel="alternate", type="text/html",
+        href=url_for("things.statement", record_id=record_id, _external=True))
+    for issuer in record.issuers:
+        add(add(entry, "author"), "name", issuer.name)
+    if record.type:
+        add(entry, "category", term=record.type)
+    issued = date_text(graph.value(uri, DCTERMS.issued))
+    text = record.summary or (record.text or "")[:400]
+    summary = f"{issued}. {text}" if text else issued
+    add(entry, "summary", summary, type="text")
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    lines = ["User-agent: *", "Allow: /", "Disallow: /api/", "Disallow: /search",
+             "Disallow: /sparql", "", f"Sitemap: {url_for('feeds.sitemap', _external=True)}", ""]
+    return Response("\n".join(lines), mimetype="text/plain")

@@ -1,0 +1,544 @@
+"""OAI-PMH 2.0 at /oai: six verbs, oai_dc and rdf, sets by type, treaty and issuer.
+
+Harvest order is change-log order. A resumption token holds (last sequence emitted, the
+log's last sequence when the harvest began, set, from, until, prefix); a record's position
+is its last change at or before that cutoff, so a token never expires and no record is
+skipped or repeated while archivists edit. Changes after the cutoff belong to the next
+incremental harvest. Deleted records stay as headers with status="deleted" (§2.5.1).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import astuple, dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Response, current_app, request, url_for
+from lxml import etree
+from rdflib import RDFS, Graph, URIRef
+from rdflib.namespace import DCTERMS
+
+from archive import Archive, Gone
+from archive.changelog import Change, now
+from archive.history import snapshot_graph
+from vocab import RA
+from web.app import get_archive
+from web.conneg import XML_INVALID, xml_safe
+from web.things import add_concept_labels, label_of
+
+bp = Blueprint("oai", __name__)
+
+OAI_NS = "http://www.openarchives.org/OAI/2.0/"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+#: metadataPrefix → (schema, metadataNamespace) (§4.4).
+FORMATS: dict[str, tuple[str, str]] = {
+    "oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd", OAI_DC_NS),
+    "rdf": ("http://www.openarchives.org/OAI/2.0/rdf.xsd", RDF_NS),
+}
+#: Set kind (first part of a setSpec) → (kind of thing, linking predicate, set name).
+SET_KINDS: dict[str, tuple[str, URIRef, str]] = {
+    "type": ("types", RA.statementType, "Statements by type"),
+    "treaty": ("treaties", RA.references, "Statements by treaty or instrument cited"),
+    "issuer": ("issuers", RA.issuer, "Statements by issuer"),
+}
+#: Verb → (required arguments, optional arguments) (§3.1.1, §4).
+VERBS: dict[str, tuple[set[str], set[str]]] = {
+    "Identify": (set(), set()),
+    "ListMetadataFormats": (set(), {"identifier"}),
+    "ListSets": (set(), {"resumptionToken"}),
+    "GetRecord": ({"identifier", "metadataPrefix"}, set()),
+    "ListIdentifiers": ({"metadataPrefix"}, {"from", "until", "set", "resumptionToken"}),
+    "ListRecords": ({"metadataPrefix"}, {"from", "until", "set", "resumptionToken"}),
+}
+GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
+DEFAULT_PAGE_SIZE = 100
+
+
+class OaiError(Exception):
+    """An OAI-PMH error condition (§3.6): its code and a message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# The harvest log: an in-memory view of the change log --------------------------------------
+
+class HarvestLog:
+    """Every change in order, each record's change sequences, and each record's sets.
+
+    Kept per app and brought up to date from the change log before every request.
+    """
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.changes: list[Change] = []
+        self.by_record: dict[str, list[int]] = {}
+        self.sets: dict[str, frozenset[str]] = {}
+        self.lock = threading.Lock()
+        self._lists: OrderedDict[tuple, list[int]] = OrderedDict()
+
+    def catch_up(self) -> None:
+        with self.lock:
+            last = self.archive.last_sequence()
+            dirty: set[str] = set()
+            while len(self.changes) < last:
+                batch = self.archive.changes(len(self.changes), 5000)
+                if not batch:
+                    break
+                for change in batch:
+                    self.changes.append(change)
+                    self.by_record.setdefault(change.record_id, []).append(change.sequence)
+                    dirty.add(change.record_id)
+            if dirty:
+                self.sets.update(record_sets(self.archive, dirty))
+
+    def latest(self, record_id: str) -> Change | None:
+        sequences = self.by_record.get(record_id)
+        return self.changes[sequences[-1] - 1] if sequences else None
+
+    def matching(self, cutoff: int, set_spec: str | None, start: datetime | None,
+                 end: datetime | None) -> list[int]:
+        """Sequences of the records' positions at ``cutoff`` that match, in log order."""
+        key = (cutoff, set_spec, start, end)
+        with self.lock:
+            if key in self._lists:
+                self._lists.move_to_end(key)
+                return self._lists[key]
+        found = []
+        for change in self.changes[:cutoff]:
+            sequences = self.by_record[change.record_id]
+            after = bisect.bisect_right(sequences, change.sequence)
+            if after < len(sequences) and sequences[after] <= cutoff:
+                continue  # not this record's last change at the cutoff
+            if (start and change.time < start) or (end and change.time > end):
+                continue
+            if set_spec and not in_set(self.sets.get(change.record_id, frozenset()), set_spec):
+                continue
+            found.append(change.sequence)
+        with self.lock:
+            self._lists[key] = found
+            while len(self._lists) > 64:
+                self._lists.popitem(last=False)
+        return found
+
+
+def in_set(specs: frozenset[str], wanted: str) -> bool:
+    """Whether a record in ``specs`` belongs to ``wanted`` (sets are hierarchical, §4.6)."""
+    return any(spec == wanted or spec.startswith(wanted + ":") for spec in specs)
+
+
+def record_sets(archive: Archive, record_ids: set[str]) -> dict[str, frozenset[str]]:
+    """The setSpecs of records: from their graph, or the last content of a deleted one."""
+    graphs: dict[str, Graph] = {}
+    predicates = [predicate for _, predicate, _ in SET_KINDS.values()]
+    if len(record_ids) > 50:
+        rows = archive.store.select(
+            "SELECT ?g ?p ?o WHERE { GRAPH ?g { ?g ?p ?o } VALUES ?p { "
+            + " ".join(f"<{p}>" for p in predicates) + " } }")
+        for row in rows:
+            record_id = archive.uris.record_id(str(row["g"]))
+            if record_id in record_ids:
+                graphs.setdefault(record_id, Graph()).add((row["g"], row["p"], row["o"]))
+    for record_id in record_ids - set(graphs):
+        uri = archive.uris.statement(record_id)
+        graph = graphs.setdefault(record_id, Graph())
+        for predicate in predicates:
+            for triple in archive.store.triples(uri, uri, predicate):
+                graph.add(triple)
+        if not len(graph):
+            graph += last_content(archive, record_id)
+    specs = {}
+    for record_id, graph in graphs.items():
+        uri = archive.uris.statement(record_id)
+        found = set()
+        for prefix, (_, predicate, _) in SET_KINDS.items():
+            for value in graph.objects(uri, predicate):
+                parts = archive.uris.split(str(value))
+                if parts:
+                    found.add(f"{prefix}:{parts[1]}")
+        specs[record_id] = frozenset(found)
+    return specs
+
+
+def last_content(archive: Archive, record_id: str) -> Graph:
+    """The content of a deleted record's last version with content (for its sets)."""
+    for version in reversed(archive.history(record_id)):
+        if version.snapshot:
+            return snapshot_graph(version.snapshot)
+    return Graph()
+
+
+def harvest_log() -> HarvestLog:
+    """The app's harvest log, up to date with the change log."""
+    with _CREATE_LOCK:
+        log = current_app.extensions.get("oai_log")
+        if log is None:
+            log = current_app.extensions["oai_log"] = HarvestLog(get_archive())
+    log.catch_up()
+    return log
+
+
+_CREATE_LOCK = threading.Lock()
+
+
+# Resumption tokens -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Token:
+    """Where a list request stands: it encodes a position in the change log (§3.5)."""
+
+    prefix: str
+    after: int
+    cutoff: int
+    set_spec: str | None
+    start: str | None
+    end: str | None
+
+    def encode(self) -> str:
+        raw = json.dumps(astuple(self), separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str, log: HarvestLog) -> Token:
+        try:
+            padded = text + "=" * (-len(text) % 4)
+            values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            token = cls(*values)
+            ints = isinstance(token.after, int) and isinstance(token.cutoff, int)
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise OaiError("badResumptionToken", f"'{text}' is not a resumption token of "
+                                                 "this repository") from None
+        if not ints or not 0 <= token.after <= token.cutoff <= len(log.changes) \
+                or token.prefix not in FORMATS:
+            raise OaiError("badResumptionToken", f"the resumption token '{text}' does not "
+                                                 "match this repository's change log")
+        return token
+
+
+# Dates -----------------------------------------------------------------------------------
+
+def stamp(time: datetime) -> str:
+    """A UTC datestamp at seconds granularity."""
+    return time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_stamp(text: str, name: str, end: bool) -> tuple[datetime, str]:
+    """A from/until argument as a UTC time and its granularity (§3.3.1)."""
+    for fmt, granularity in (("%Y-%m-%dT%H:%M:%SZ", "seconds"), ("%Y-%m-%d", "day")):
+        try:
+            time = datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        if granularity == "day" and end:
+            time += timedelta(days=1, seconds=-1)
+        return time, granularity
+    raise OaiError("badArgument", f"'{name}' must be a date as YYYY-MM-DD or "
+                                  f"YYYY-MM-DDThh:mm:ssZ, not '{text}'")
+
+
+# The endpoint ----------------------------------------------------------------------------
+
+@bp.route("/oai", methods=["GET", "POST"])
+def endpoint() -> Response:
+    args = request.form if request.method == "POST" else request.args
+    root, request_el = envelope()
+    verb = args.get("verb")
+    try:
+        arguments = check_arguments(args)
+        for key, value in arguments.items():
+            request_el.set(key, value)
+        HANDLERS[verb](root, arguments)
+    except OaiError as error:
+        if error.code in ("badVerb", "badArgument"):
+            request_el.attrib.clear()  # §3.2: echo only the base URL then
+        etree.SubElement(root, f"{{{OAI_NS}}}error", code=error.code).text = error.message
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    response = Response(body, mimetype="text/xml")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def envelope() -> tuple[etree._Element, etree._Element]:
+    root = etree.Element(f"{{{OAI_NS}}}OAI-PMH", nsmap={None: OAI_NS, "xsi": XSI_NS})
+    root.set(f"{{{XSI_NS}}}schemaLocation",
+             f"{OAI_NS} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")
+    etree.SubElement(root, f"{{{OAI_NS}}}responseDate").text = stamp(now())
+    request_el = etree.SubElement(root, f"{{{OAI_NS}}}request")
+    request_el.text = base_url()
+    return root, request_el
+
+
+def base_url() -> str:
+    return url_for("oai.endpoint", _external=True)
+
+
+def check_arguments(args: object) -> dict[str, str]:
+    """The request's arguments, or badVerb/badArgument (§3.1.1, §3.6)."""
+    verbs = args.getlist("verb")  # type: ignore[attr-defined]
+    if len(verbs) != 1 or verbs[0] not in VERBS:
+        shown = ", ".join(verbs) if verbs else "none"
+        raise OaiError("badVerb", f"the verb must be one of {', '.join(VERBS)} (got {shown})")
+    required, optional = VERBS[verbs[0]]
+    arguments = {}
+    for key in args:  # type: ignore[attr-defined]
+        values = args.getlist(key)  # type: ignore[attr-defined]
+        if key == "verb":
+            continue
+        if key not in required | optional:
+            raise OaiError("badArgument", f"{verbs[0]} does not take the argument '{key}'")
+        if len(values) != 1:
+            raise OaiError("badArgument", f"the argument '{key}' is repeated")
+        arguments[key] = values[0]
+    if "resumptionToken" in arguments:
+        if len(arguments) > 1:
+            raise OaiError("badArgument", "resumptionToken is an exclusive argument")
+        return arguments
+    missing = sorted(required - set(arguments))
+    if missing:
+        raise OaiError("badArgument", f"{verbs[0]} requires {', '.join(missing)}")
+    return arguments
+
+
+def verb_element(root: etree._Element, name: str) -> etree._Element:
+    return etree.SubElement(root, f"{{{OAI_NS}}}{name}")
+
+
+def sub(parent: etree._Element, name: str, text: str | None = None, ns: str = OAI_NS,
+        **attributes: str) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{ns}}}{name}", **attributes)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def identify(root: etree._Element, _: dict[str, str]) -> None:
+    log = harvest_log()
+    config = current_app.config
+    element = verb_element(root, "Identify")
+    sub(element, "repositoryName", config.get("OAI_REPOSITORY_NAME",
+                                             "Human Rights Statements Archive"))
+    sub(element, "baseURL", base_url())
+    sub(element, "protocolVersion", "2.0")
+    sub(element, "adminEmail", config.get("OAI_ADMIN_EMAIL", "archivists@example.org"))
+    earliest = log.changes[0].time if log.changes else now()
+    sub(element, "earliestDatestamp", stamp(earliest))
+    sub(element, "deletedRecord", "persistent")
+    sub(element, "granularity", GRANULARITY)
+
+
+def list_metadata_formats(root: etree._Element, arguments: dict[str, str]) -> None:
+    if "identifier" in arguments:
+        record_id = resolve_identifier(harvest_log(), arguments["identifier"])
+        if harvest_log().latest(record_id).deleted:
+            raise OaiError("noMetadataFormats", f"'{arguments['identifier']}' was deleted; "
+                                                "no metadata is disseminated for it")
+    element = verb_element(root, "ListMetadataFormats")
+    for prefix, (schema, namespace) in FORMATS.items():
+        entry = sub(element, "metadataFormat")
+        sub(entry, "metadataPrefix", prefix)
+        sub(entry, "schema", schema)
+        sub(entry, "metadataNamespace", namespace)
+
+
+def list_sets(root: etree._Element, arguments: dict[str, str]) -> None:
+    if "resumptionToken" in arguments:
+        raise OaiError("badResumptionToken", "ListSets answers in one response; this "
+                                             "repository issued no token for it")
+    log = harvest_log()
+    used = sorted({spec for specs in log.sets.values() for spec in specs})
+    if not used:
+        raise OaiError("noSetHierarchy", "the repository holds no records yet, so it has no "
+                                         "sets")
+    element = verb_element(root, "ListSets")
+    archive = get_archive()
+    for prefix, (_, _, name) in SET_KINDS.items():
+        entry = sub(element, "set")
+        sub(entry, "setSpec", prefix)
+        sub(entry, "setName", name)
+    for spec in used:
+        prefix, slug = spec.split(":", 1)
+        uri = archive.uris.thing(SET_KINDS[prefix][0], slug)
+        entry = sub(element, "set")
+        sub(entry, "setSpec", spec)
+        sub(entry, "setName", set_label(archive, uri))
+
+
+def set_label(archive: Archive, uri: URIRef) -> str:
+    graph = Graph()
+    for triple in archive.store.triples(uri, uri, RDFS.label):
+        graph.add(triple)
+    return label_of(graph, uri)
+
+
+def resolve_identifier(log: HarvestLog, identifier: str) -> str:
+    """The record id of an OAI identifier (the statement's URI), or idDoesNotExist."""
+    record_id = get_archive().uris.record_id(identifier)
+    if record_id is None or record_id not in log.by_record:
+        raise OaiError("idDoesNotExist", f"'{identifier}' is not an identifier in this "
+                                         "repository; identifiers are statement URIs")
+    return record_id
+
+
+def get_record(root: etree._Element, arguments: dict[str, str]) -> None:
+    log = harvest_log()
+    prefix = checked_prefix(arguments["metadataPrefix"])
+    record_id = resolve_identifier(log, arguments["identifier"])
+    element = verb_element(root, "GetRecord")
+    add_record(element, log, record_id, prefix, with_metadata=True)
+
+
+def checked_prefix(prefix: str) -> str:
+    if prefix not in FORMATS:
+        raise OaiError("cannotDisseminateFormat", f"'{prefix}' is not a metadata format of "
+                                                  f"this repository ({', '.join(FORMATS)})")
+    return prefix
+
+
+def list_records(root: etree._Element, arguments: dict[str, str]) -> None:
+    list_items(root, arguments, "ListRecords", with_metadata=True)
+
+
+def list_identifiers(root: etree._Element, arguments: dict[str, str]) -> None:
+    list_items(root, arguments, "ListIdentifiers", with_metadata=False)
+
+
+def list_items(root: etree._Element, arguments: dict[str, str], verb: str,
+               with_metadata: bool) -> None:
+    log = harvest_log()
+    token = (Token.decode(arguments["resumptionToken"], log) if "resumptionToken" in arguments
+             else first_token(log, arguments))
+    start = datetime.fromisoformat(token.start) if token.start else None
+    end = datetime.fromisoformat(token.end) if token.end else None
+    matches = log.matching(token.cutoff, token.set_spec, start, end)
+    if not matches:
+        raise OaiError("noRecordsMatch", "no record matches these arguments")
+    cursor = bisect.bisect_right(matches, token.after)
+    size = int(current_app.config.get("OAI_PAGE_SIZE", DEFAULT_PAGE_SIZE))
+    page = matches[cursor:cursor + size]
+    element = verb_element(root, verb)
+    for sequence in page:
+        record_id = log.changes[sequence - 1].record_id
+        add_record(element, log, record_id, token.prefix, with_metadata)
+    if "resumptionToken" not in arguments and len(page) == len(matches):
+        return  # a complete list in one response needs no token (§3.5)
+    more = cursor + len(page) < len(matches)
+    following = Token(token.prefix, page[-1], token.cutoff, token.set_spec, token.start,
+                      token.end) if more and page else None
+    sub(element, "resumptionToken", following.encode() if following else None,
+        completeListSize=str(len(matches)), cursor=str(cursor))
+
+
+def first_token(log: HarvestLog, arguments: dict[str, str]) -> Token:
+    prefix = checked_prefix(arguments["metadataPrefix"])
+    start = end = None
+    if "from" in arguments:
+        start, start_granularity = parse_stamp(arguments["from"], "from", end=False)
+    if "until" in arguments:
+        end, end_granularity = parse_stamp(arguments["until"], "until", end=True)
+    if start and end:
+        if start_granularity != end_granularity:
+            raise OaiError("badArgument", "'from' and 'until' must have the same granularity")
+        if start > end:
+            raise OaiError("badArgument", "'from' is later than 'until'")
+    set_spec = arguments.get("set")
+    if set_spec is not None and not any(log.sets.values()):
+        raise OaiError("noSetHierarchy", "the repository holds no records yet, so it has no "
+                                         "sets")
+    return Token(prefix, 0, len(log.changes), set_spec,
+                 start.isoformat() if start else None, end.isoformat() if end else None)
+
+
+def add_record(parent: etree._Element, log: HarvestLog, record_id: str, prefix: str,
+               with_metadata: bool) -> None:
+    """A header (ListIdentifiers) or a record with its metadata (§2.5)."""
+    archive = get_archive()
+    change = log.latest(record_id)
+    uri = archive.uris.statement(record_id)
+    graph = None
+    if with_metadata and not change.deleted:
+        try:
+            graph = add_concept_labels(archive, archive.record_graph(record_id))
+        except Gone:  # deleted since this request caught up with the log
+            graph = None
+    holder = sub(parent, "record") if with_metadata else parent
+    header = sub(holder, "header")
+    if change.deleted or (with_metadata and graph is None):
+        header.set("status", "deleted")
+    sub(header, "identifier", str(uri))
+    sub(header, "datestamp", stamp(change.time))
+    for spec in sorted(log.sets.get(record_id, ())):
+        sub(header, "setSpec", spec)
+    if graph is not None:
+        sub(holder, "metadata").append(METADATA[prefix](archive, graph, uri))
+
+
+# Metadata formats ------------------------------------------------------------------------
+
+def oai_dc(archive: Archive, graph: Graph, uri: URIRef) -> etree._Element:
+    """Simple Dublin Core mapped from our vocabulary."""
+    root = etree.Element(f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS,
+                                                       "xsi": XSI_NS})
+    root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_DC_NS} {FORMATS['oai_dc'][0]}")
+
+    def dc(name: str, value: object, lang: str | None = None) -> None:
+        element = sub(root, name, XML_INVALID.sub(" ", str(value)), ns=DC_NS)
+        if lang:
+            element.set(f"{{{XML_NS}}}lang", lang)
+
+    for title in graph.objects(uri, DCTERMS.title):
+        dc("title", title, title.language)
+    for predicate, name in ((RA.issuer, "creator"), (RA.topic, "subject"),
+                            (RA.references, "subject"), (RA.place, "coverage"),
+                            (RA.respondsTo, "relation")):
+        for value in sorted(graph.objects(uri, predicate)):
+            dc(name, label_of(graph, value))
+    for summary in graph.objects(uri, DCTERMS.abstract):
+        dc("description", summary, summary.language)
+    issued = graph.value(uri, DCTERMS.issued)
+    if issued is not None:
+        dc("date", issued)
+    type_uri = graph.value(uri, RA.statementType)
+    if type_uri is not None:
+        dc("type", label_of(graph, type_uri))
+    dc("type", "Text")
+    dc("format", "text/plain")
+    dc("identifier", uri)
+    language = graph.value(uri, DCTERMS.language)
+    if language is not None:
+        dc("language", language)
+    for link in sorted(graph.objects(uri, RA.seeAlso)):
+        dc("relation", link)
+    source = graph.value(uri, DCTERMS.source)
+    if source is not None:
+        dc("source", source)
+    dc("rights", current_app.config.get("OAI_RIGHTS", "Metadata: CC0 1.0; texts remain the "
+                                                      "property of their issuers."))
+    return root
+
+
+def rdf(archive: Archive, graph: Graph, uri: URIRef) -> etree._Element:
+    """The full record (statement and the things it names) as RDF/XML."""
+    data = xml_safe(graph).serialize(format="xml").encode("utf-8")
+    return etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False,
+                                                         no_network=True))
+
+
+METADATA: dict[str, Callable[[Archive, Graph, URIRef], etree._Element]] = {
+    "oai_dc": oai_dc, "rdf": rdf,
+}
+HANDLERS: dict[str, Callable[[etree._Element, dict[str, str]], None]] = {
+    "Identify": identify, "ListMetadataFormats": list_metadata_formats, "ListSets": list_sets,
+    "GetRecord": get_record, "ListIdentifiers": list_identifiers, "ListRecords": list_records,
+}

@@ -1,0 +1,158 @@
+"""The VoID description of the dataset at /.well-known/void (VoID §6.2 well-known URI).
+
+Counts come from SPARQL over the published graphs (those in the dumps), so they always
+agree with the data; the description is rebuilt only when the change log has moved.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, url_for
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDFS, SKOS, VOID, XSD
+
+from archive import Archive
+from archive.export import public_graphs
+from vocab import RA, SCHEMA, bind_prefixes
+from web.app import get_archive
+from web.conneg import GRAPH_FORMATS, Page, negotiate, not_modified, respond
+from web.dumps import DUMP_FILES
+from web.things import log_validators
+
+bp = Blueprint("void", __name__)
+
+#: Offered formats: Turtle first (what */* gets), then the other RDF forms and a page.
+OFFERED = {**{key: mime for key, (mime, _) in GRAPH_FORMATS.items()}, "html": "text/html"}
+LICENSE = URIRef("https://creativecommons.org/publicdomain/zero/1.0/")
+VOCABULARIES = [URIRef(str(RA).rstrip("#")), DCTERMS, SKOS, PROV, SCHEMA, FOAF, RDFS, OWL,
+                URIRef("http://www.w3.org/ns/org#"),
+                URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/")]
+FORMAT_FEATURES = [URIRef(f"http://www.w3.org/ns/formats/{name}")
+                   for name in ("Turtle", "JSON-LD", "RDF_XML", "N-Triples", "N-Quads")]
+_LOCK = threading.Lock()
+
+
+def dataset_uri(archive: Archive) -> URIRef:
+    return URIRef(f"{archive.base}.well-known/void#dataset")
+
+
+def published(archive: Archive) -> list[ox.NamedNode]:
+    """The published graphs, as the default graph of the counting queries."""
+    return [ox.NamedNode(str(name)) for name in public_graphs(archive, with_vocabulary=True)]
+
+
+def count(archive: Archive, graphs: list[ox.NamedNode], sparql: str) -> list[dict]:
+    """A SELECT over the union of the published graphs (each triple counted once)."""
+    return archive.store.select(sparql, default_graph=graphs)
+
+
+def statistics(archive: Archive) -> dict:
+    """Triples, entities, classes and properties of the published dataset."""
+    graphs = published(archive)
+    if not graphs:
+        return {"triples": 0, "entities": 0, "subjects": 0, "objects": 0, "classes": {},
+                "properties": {}}
+    totals = count(archive, graphs, """SELECT (COUNT(*) AS ?triples)
+        (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects)
+        WHERE { ?s ?p ?o }""")[0]
+    entities = count(archive, graphs, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE "
+                                      "{ ?s ?p ?o FILTER(isIRI(?s)) }")[0]
+    classes = count(archive, graphs, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE "
+                                     "{ ?s a ?c } GROUP BY ?c")
+    properties = count(archive, graphs, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } "
+                                        "GROUP BY ?p")
+    return {"triples": int(totals["triples"]), "subjects": int(totals["subjects"]),
+            "objects": int(totals["objects"]), "entities": int(entities["n"]),
+            "classes": {row["c"]: int(row["n"]) for row in classes},
+            "properties": {row["p"]: int(row["n"]) for row in properties}}
+
+
+def void_graph(archive: Archive) -> Graph:
+    """The VoID description of the dataset as it is now."""
+    graph = bind_prefixes(Graph())
+    dataset = dataset_uri(archive)
+    stats = statistics(archive)
+    config = current_app.config
+    add = graph.add
+    add((dataset, RDF.type, VOID.Dataset))
+    add((dataset, DCTERMS.title, Literal(config.get("VOID_TITLE",
+                                                    "Human Rights Statements Archive"), lang="en")))
+    add((dataset, DCTERMS.description, Literal(
+        "Public statements on human rights (press statements, declarations, speeches, "
+        "open letters …) with their issuers, the events they respond to, the treaties they "
+        "cite and their topics, as linked data.", lang="en")))
+    add((dataset, DCTERMS.license, LICENSE))
+    add((dataset, FOAF.homepage, URIRef(archive.base)))
+    add((dataset, VOID.sparqlEndpoint, URIRef(f"{archive.base}sparql")))
+    add((dataset, VOID.uriSpace, Literal(archive.base)))
+    add((dataset, VOID.uriLookupEndpoint, URIRef(f"{archive.base}api/search?q=")))
+    add((dataset, VOID.rootResource, URIRef(f"{archive.base}vocab/treaties")))
+    for name in DUMP_FILES:
+        add((dataset, VOID.dataDump, URIRef(f"{archive.base}dumps/{name}")))
+    for vocabulary in VOCABULARIES:
+        add((dataset, VOID.vocabulary, URIRef(vocabulary)))
+    for feature in FORMAT_FEATURES:
+        add((dataset, VOID.feature, feature))
+    sequence = archive.last_sequence()
+    last = archive.changes(sequence - 1, 1) if sequence else []
+    if last:
+        add((dataset, DCTERMS.modified, Literal(last[0].time.isoformat().replace("+00:00", "Z"),
+                                                datatype=XSD.dateTime)))
+    example = next(iter(archive.record_ids()), None)
+    if example:
+        add((dataset, VOID.exampleResource, archive.uris.statement(example)))
+    add_statistics(graph, dataset, stats)
+    return graph
+
+
+def add_statistics(graph: Graph, dataset: URIRef, stats: dict) -> None:
+    integer = XSD.integer
+    for key, predicate in (("triples", VOID.triples), ("entities", VOID.entities),
+                           ("subjects", VOID.distinctSubjects),
+                           ("objects", VOID.distinctObjects)):
+        graph.add((dataset, predicate, Literal(stats[key], datatype=integer)))
+    graph.add((dataset, VOID.classes, Literal(len(stats["classes"]), datatype=integer)))
+    graph.add((dataset, VOID.properties, Literal(len(stats["properties"]), datatype=integer)))
+    for cls, entities in sorted(stats["classes"].items()):
+        partition = BNode()
+        graph.add((dataset, VOID.classPartition, partition))
+        graph.add((partition, VOID["class"], cls))
+        graph.add((partition, VOID.entities, Literal(entities, datatype=integer)))
+    for prop, triples in sorted(stats["properties"].items()):
+        partition = BNode()
+        graph.add((dataset, VOID.propertyPartition, partition))
+        graph.add((partition, VOID.property, prop))
+        graph.add((partition, VOID.triples, Literal(triples, datatype=integer)))
+
+
+def current_void() -> Graph:
+    """The description, cached per app and rebuilt when the change log has moved."""
+    archive = get_archive()
+    sequence = archive.last_sequence()
+    with _LOCK:
+        cached = current_app.extensions.get("void")
+        if cached is None or cached[0] != sequence:
+            cached = (sequence, void_graph(archive))
+            current_app.extensions["void"] = cached
+    return cached[1]
+
+
+@bp.get("/.well-known/void")
+def void() -> Response:
+    fmt = negotiate(OFFERED)
+    validators = log_validators(get_archive(), "void")
+    cached = not_modified(validators, fmt)
+    if cached is not None:
+        return cached
+    graph = current_void()
+    dataset = dataset_uri(get_archive())
+    summary = {str(p).rsplit("#", 1)[-1]: str(o) for p, o in graph.predicate_objects(dataset)
+               if isinstance(o, Literal)}
+    page = Page(Graph() + graph, summary, {
+        "summary": summary, "dumps": url_for("dumps.listing"),
+        "partitions": sorted((str(graph.value(b, VOID["class"])),
+                              int(graph.value(b, VOID.entities)))
+                             for b in graph.objects(dataset, VOID.classPartition))})
+    return respond(page, fmt, "things/void.html", validators, OFFERED)
