@@ -122,7 +122,8 @@ def map_speech(raw: dict[str, Any]) -> dict[str, Any]:
         "date": str(year),
         "type": "speech",
         "language": "en",
-        "text": raw["text"],
+        # Form feeds mark the original scans' page breaks; XML cannot carry them.
+        "text": raw["text"].replace("\f", "\n"),
         "source": UNGDC_DOI,
         "responds_to": [{"name": debate, "date": str(year), "place": "New York"}],
         "places": [name],

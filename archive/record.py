@@ -18,6 +18,7 @@ from archive.errors import Problem
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 MAX_TEXT = 2_000_000
 MAX_SHORT = 2_000
 
@@ -133,6 +134,12 @@ class _Reader:
             return None
         if limit <= MAX_SHORT:  # names and titles: outer spaces are typing slips
             text = text.strip()
+        if bad := _CONTROL.search(text):
+            self.problem(key, f"contains the control character U+{ord(bad.group()):04X} at "
+                              f"position {bad.start() + 1}, which XML formats (RDF/XML, "
+                              "OAI-PMH) cannot carry; remove it or replace it with a space "
+                              "or a line break")
+            return None
         if len(text) > limit:
             self.problem(key, f"is {len(text):,} characters long; the limit is {limit:,}")
             return None

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive import Archive
-from archive.corpus import UNGDC_PATH, issuer_name
+from archive.corpus import UNGDC_PATH, map_speech
 from search import SearchIndex
 from search.documents import decompress
 
@@ -39,13 +39,7 @@ def load(count: int, corpus_size: int = 6500) -> list[dict]:
         for number, line in enumerate(lines):
             if number % step:
                 continue
-            raw = json.loads(line)
-            records.append({
-                "id": f"ungdc-{raw['issuer_iso3'].lower()}-{raw['session']}-{raw['year']}",
-                "title": raw["title"],
-                "issuer": {"name": issuer_name(raw["issuer_iso3"], raw["issuer_name"]),
-                           "kind": "government"},
-                "date": str(raw["year"]), "type": "speech", "text": raw["text"]})
+            records.append(map_speech(json.loads(line)))
             if len(records) == count:
                 break
     return records

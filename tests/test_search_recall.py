@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from archive import Archive
-from archive.corpus import issuer_name
+from archive.corpus import map_speech
 from search import SearchIndex
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ungdc-1990-2024.jsonl.gz"
@@ -29,15 +29,7 @@ def speeches(count: int = SAMPLE, step: int = STEP) -> list[dict]:
         for number, line in enumerate(lines):
             if number % step:
                 continue
-            raw = json.loads(line)
-            records.append({
-                "id": f"ungdc-{raw['issuer_iso3'].lower()}-{raw['session']}-{raw['year']}",
-                "title": raw["title"],
-                # The corpus spells some states several ways; the archive's one name for
-                # the code avoids near-duplicate issuers (which the archive refuses).
-                "issuer": {"name": issuer_name(raw["issuer_iso3"], raw["issuer_name"]),
-                           "kind": "government"},
-                "date": str(raw["year"]), "type": "speech", "text": raw["text"]})
+            records.append(map_speech(json.loads(line)))
             if len(records) == count:
                 break
     return records

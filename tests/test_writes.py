@@ -79,6 +79,7 @@ def test_same_issuer_twice_is_one_resource(make_archive, sample_statements) -> N
     ({"title": 42.5}, "title", None),
     ({"id": "Not A Slug"}, "id", "not a valid id"),
     ({"see_also": ["no-such-statement"]}, "see_also[0]", "neither a web address"),
+    ({"text": "page one\x0cpage two"}, "text", "control character U+000C at position 9"),
 ])
 def test_bad_record_is_refused_with_its_key_and_nothing_changes(
         make_archive, seed_record, change, key, words) -> None:

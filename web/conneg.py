@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, make_response, render_template, request, url_for
-from rdflib import Graph, Literal
+from rdflib import Graph
 
 from vocab import VOCAB_DIR, bind_prefixes
 
@@ -45,7 +44,6 @@ MIME_ALIASES: dict[str, str] = {
     "text/plain": "nt", "application/xhtml+xml": "html",
 }
 CONTEXT_PATH = VOCAB_DIR / "context.jsonld"
-XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass
@@ -141,24 +139,9 @@ def _set_validators(response: Response, validators: Validators, fmt: str) -> Non
         response.last_modified = validators.last_modified
 
 
-def xml_safe(graph: Graph) -> Graph:
-    """The graph with characters XML 1.0 cannot carry (form feeds from PDFs …) made spaces.
-
-    Applied to every negotiated format alike, so that all of them stay isomorphic.
-    """
-    if not any(isinstance(o, Literal) and XML_INVALID.search(o) for o in graph.objects()):
-        return graph
-    safe = Graph()
-    for s, p, o in graph:
-        if isinstance(o, Literal) and XML_INVALID.search(o):
-            o = Literal(XML_INVALID.sub(" ", str(o)), lang=o.language, datatype=o.datatype)
-        safe.add((s, p, o))
-    return safe
-
-
 def serialize(graph: Graph, fmt: str) -> str:
     """The graph in an RDF format; JSON-LD is compacted with our context, inlined."""
-    graph = bind_prefixes(xml_safe(graph))
+    graph = bind_prefixes(graph)
     if fmt == "jsonld":
         return graph.serialize(format="json-ld", context=jsonld_context(), auto_compact=True)
     return graph.serialize(format=GRAPH_FORMATS[fmt][1])

@@ -29,7 +29,6 @@ from archive.changelog import Change, now
 from archive.history import snapshot_graph
 from vocab import RA
 from web.app import get_archive
-from web.conneg import XML_INVALID, xml_safe
 from web.things import add_concept_labels, label_of
 
 bp = Blueprint("oai", __name__)
@@ -493,7 +492,7 @@ def oai_dc(archive: Archive, graph: Graph, uri: URIRef) -> etree._Element:
     root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_DC_NS} {FORMATS['oai_dc'][0]}")
 
     def dc(name: str, value: object, lang: str | None = None) -> None:
-        element = sub(root, name, XML_INVALID.sub(" ", str(value)), ns=DC_NS)
+        element = sub(root, name, str(value), ns=DC_NS)
         if lang:
             element.set(f"{{{XML_NS}}}lang", lang)
 
@@ -530,7 +529,7 @@ def oai_dc(archive: Archive, graph: Graph, uri: URIRef) -> etree._Element:
 
 def rdf(archive: Archive, graph: Graph, uri: URIRef) -> etree._Element:
     """The full record (statement and the things it names) as RDF/XML."""
-    data = xml_safe(graph).serialize(format="xml").encode("utf-8")
+    data = graph.serialize(format="xml").encode("utf-8")
     return etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False,
                                                          no_network=True))
 
