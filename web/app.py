@@ -58,11 +58,17 @@ def _register_blueprints(app: Flask) -> None:
     security.init_app(app)
     app.register_blueprint(signin.bp)
     app.register_blueprint(api.bp)
+    from web import followers  # a shared remote store: the index catches up per request
+
+    followers.init_app(app)
     from web import dumps, feeds, oai, things, void
     for module in (things, oai, void, dumps, feeds):
         app.register_blueprint(module.bp)
     from web import sparql
     app.register_blueprint(sparql.bp)
+    from web import browse, edit, search_views, uploads
+    for module in (search_views, browse, edit, uploads):
+        app.register_blueprint(module.bp)
 
 
 def get_archive() -> Archive:

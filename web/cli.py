@@ -308,3 +308,5 @@ from web import cli_tokens  # noqa: E402  (the token and account commands)
 
 cli_tokens.register(cli)
 from web import cli_vocab  # noqa: E402,F401  (registers `thesaurus`)
+
+from web import cli_migrate  # noqa: E402,F401  # isort: skip  (registers `migrate`)

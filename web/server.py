@@ -20,7 +20,8 @@ class _Server(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
+                self.cfg.set(key, value)
 
     def load(self) -> Any:
         from web.app import create_app  # in the worker: the store must not cross a fork
@@ -32,5 +33,8 @@ def run(folder: Path, host: str, port: int, threads: int = 8) -> None:
     """Serve the archive in ``folder`` on ``host:port`` until interrupted."""
     options = {"bind": f"{host}:{port}", "workers": 1, "threads": threads,
                "worker_class": "gthread", "timeout": 120, "graceful_timeout": 10,
-               "accesslog": "-", "errorlog": "-", "preload_app": False}
+               "accesslog": "-", "errorlog": "-", "preload_app": False,
+               # newer gunicorn (27 here) opens a control socket at one path per user: several
+               # archives on one host would take it from each other, and nothing uses it
+               "control_socket_disable": True}
     _Server(folder, options).run()

@@ -1,0 +1,157 @@
+"""The defences every response and request goes through, set up in one place.
+
+Response headers (a strict Content-Security-Policy, nosniff, Referrer-Policy), CSRF tokens on
+every unsafe request that is not a bearer-token API call, rate limits (Flask-Limiter,
+in memory) on /sparql, /api/* and sign-in, a clear 413 past ``MAX_CONTENT_LENGTH``, and the
+session secret. See docs/security.md for what each one covers.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request, session
+from flask_limiter import Limit, Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import RequestEntityTooLarge
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+DEFAULTS: dict[str, Any] = {
+    "RATELIMIT_SPARQL": "120 per minute",
+    "RATELIMIT_API": "300 per minute",
+    "RATELIMIT_SIGNIN": "10 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    #: Unsafe methods on these paths are read-only protocol requests (SPARQL 1.1 Protocol
+    #: §2.1.2 query via POST, OAI-PMH 2.0 §3.1.1.2 POST): no session acts, so no CSRF token.
+    "CSRF_EXEMPT_PATHS": ("/sparql", "/oai"),
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def init_app(app: Flask) -> None:
+    """Install the headers, CSRF check, rate limits, size limit and session secret."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    if not app.secret_key:
+        app.secret_key = _secret_key(Path(app.config["DATA_DIR"]))
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.after_request(_add_headers)  # before the limiter's: after-request hooks run last first
+    _limiter(app)  # before the CSRF check: refused requests count against the limits too
+    app.before_request(_check_csrf)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+
+
+def _secret_key(folder: Path) -> bytes:
+    """The session-signing key: from $RIGHTS_ARCHIVE_SECRET_KEY, else kept in the data folder."""
+    if os.environ.get("RIGHTS_ARCHIVE_SECRET_KEY"):
+        return os.environ["RIGHTS_ARCHIVE_SECRET_KEY"].encode()
+    path = folder / "secret_key"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        key = secrets.token_bytes(32)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_bytes()
+        except OSError:  # read-only data folder: sessions last as long as the process
+            return key
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(key)
+        return key
+
+
+def _add_headers(response: Response) -> Response:
+    for key, value in HEADERS.items():
+        response.headers.setdefault(key, value)
+    if response.status_code not in (429, 503):  # Flask-Limiter sends it on every answer
+        response.headers.pop("Retry-After", None)
+    return response
+
+
+# CSRF --------------------------------------------------------------------------------------
+
+def csrf_token() -> str:
+    """This session's CSRF token (made on first use); put it in every form as ``csrf_token``."""
+    if CSRF_FIELD not in session:
+        session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return session[CSRF_FIELD]
+
+
+def _check_csrf() -> None:
+    """Refuse an unsafe request that acts through the session without the session's token."""
+    if request.method not in UNSAFE or _is_bearer() or _exempt(request.path):
+        return
+    if request.path.startswith("/api/") and "agent" not in session:
+        return  # no session to ride on: the API answers 401 itself
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
+    expected = session.get(CSRF_FIELD)
+    if not expected or not hmac.compare_digest(str(sent), str(expected)):
+        abort(403, description="the form's security token (CSRF) is missing or out of date; "
+                               "reload the page and send the form again")
+
+
+def _is_bearer() -> bool:
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
+def _exempt(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/")
+               for p in current_app.config["CSRF_EXEMPT_PATHS"])
+
+
+# Size limit --------------------------------------------------------------------------------
+
+def _too_large(error: RequestEntityTooLarge) -> Any:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    body = {"error": "Request Entity Too Large",
+            "message": f"the request body is larger than this archive accepts "
+                       f"({limit:,} bytes); send fewer records per request"}
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify(body), 413
+    return render_template("error.html", status=413, error=body), 413
+
+
+# Rate limits -------------------------------------------------------------------------------
+
+def _bucket() -> str | None:
+    """Which rate limit a request counts against (None: not limited)."""
+    path = request.path
+    if path == "/sparql" or path.startswith("/sparql/"):
+        return "sparql"
+    if path.startswith("/api/"):
+        return "api"
+    if path == "/signin" and request.method == "POST":
+        return "signin"
+    return None
+
+
+def _limit(bucket: str) -> Limit:
+    return Limit(lambda: current_app.config[f"RATELIMIT_{bucket.upper()}"], scope=bucket,
+                 shared=True, exempt_when=lambda: _bucket() != bucket,
+                 error_message=f"too many {bucket} requests from your address; wait and retry "
+                               "(see Retry-After)")
+
+
+def _limiter(app: Flask) -> Limiter:
+    limiter = Limiter(get_remote_address, app=app,
+                      default_limits=[_limit(b) for b in ("sparql", "api", "signin")],
+                      storage_uri=app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions["security.limiter"] = limiter
+    return limiter
