@@ -69,7 +69,7 @@ def read_change(store: Store, uris: Uris, sequence: int) -> Change | None:
         kind=str(values[RA.changeKind]),
         time=datetime.fromisoformat(str(values[PROV.atTime]).replace("Z", "+00:00")),
         version=int(version.rsplit("/", 1)[-1]),
-        agent=str(values[PROV.wasAssociatedWith]).rsplit("/", 1)[-1],
+        agent=uris.agent_name(values[PROV.wasAssociatedWith]),
     )
 
 

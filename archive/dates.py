@@ -82,11 +82,20 @@ def from_literal(literal: Literal, written: str | None = None) -> PartialDate:
 
 
 def parse_date(text: str, dayfirst: bool | None = None) -> PartialDate:
-    """Read a date as written; raise :class:`DateError` when it is impossible or ambiguous.
+    """Read a date as written; raise :class:`DateError` when it is impossible, ambiguous or
+    later than next year (a release date, even an embargoed one, is not further ahead).
 
     ``dayfirst`` settles numeric dates such as "03/04/2018": True for 3 April,
     False for 4 March, None to refuse them.
     """
+    date = _parse(text, dayfirst)
+    if date.year > datetime.now().year + 1:
+        raise DateError(f"'{date.written}' is in the future; a release date cannot be later "
+                        f"than {datetime.now().year + 1}")
+    return date
+
+
+def _parse(text: str, dayfirst: bool | None) -> PartialDate:
     written = text.strip()
     if not written:
         raise DateError("the date is empty")

@@ -82,7 +82,7 @@ def read_history(store: Store, uris: Uris, record_id: str) -> list[Version]:
             kind=str(graph.value(version, RA.changeKind)),
             time=datetime.fromisoformat(
                 str(graph.value(version, PROV.generatedAtTime)).replace("Z", "+00:00")),
-            agent=str(graph.value(version, PROV.wasAttributedTo)).rsplit("/", 1)[-1],
+            agent=uris.agent_name(graph.value(version, PROV.wasAttributedTo)),
             uri=URIRef(version),
             snapshot=str(snapshot) if snapshot is not None else None,
         ))

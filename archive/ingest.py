@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import RDF, Dataset, Graph, URIRef
-from rdflib.namespace import DCTERMS, ORG, OWL, RDFS
+from rdflib.namespace import DCTERMS
 
 from archive.errors import BadInput, Problem
 from archive.writes import Payload, Progress, Saved
@@ -38,8 +38,8 @@ STATEMENT_PROPERTIES = {
     DCTERMS.abstract, DCTERMS.source, RA.text, RA.dateAsWritten, RA.statementType,
     RA.references, RA.topic, RA.issuer, RA.respondsTo, RA.place, RA.seeAlso,
 }
-RESOURCE_PROPERTIES = {RDF.type, RDFS.label, RA.issuerKind, ORG.subOrganizationOf, OWL.sameAs,
-                       RA.eventDate, RA.eventPlace, RA.dateAsWritten}
+#: Properties the archive itself keeps (the version pointer): the archive sets them anew.
+ARCHIVE_MANAGED = {RA.currentVersion}
 
 
 def format_of(name: str) -> str:
@@ -115,10 +115,13 @@ _CSV_LISTS = {"responds_to", "references", "see_also", "topics", "places", "issu
 
 
 def _read_csv(text: str, name: str) -> list[Payload]:
+    reader = csv.DictReader(io.StringIO(text), strict=True)
     try:
-        rows = list(csv.DictReader(io.StringIO(text), strict=True))
+        rows = list(reader)
     except csv.Error as error:
-        raise BadInput(f"malformed CSV: {error}", name) from None
+        # line_num counts the lines read before the failing record
+        raise BadInput([Problem(f"malformed CSV: {error}", line=reader.line_num + 1)],
+                       name) from None
     payloads = []
     for number, row in enumerate(rows, start=2):
         if None in row:
@@ -177,7 +180,8 @@ def _read_rdf(text: str, fmt: str, archive: Archive, name: str) -> list[Payload]
     payloads = []
     for subject in statements:
         label = str(graph.value(subject, DCTERMS.identifier) or subject)
-        for predicate in sorted(set(graph.predicates(subject)) - STATEMENT_PROPERTIES):
+        for predicate in sorted(set(graph.predicates(subject)) - STATEMENT_PROPERTIES
+                                - ARCHIVE_MANAGED):
             problems.append(Problem(f"property <{predicate}> is not part of the record model "
                                     "and would be lost", label))
         record = archive.mapper.from_rdf(graph, subject)

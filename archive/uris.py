@@ -5,6 +5,8 @@ Things live under ``{base}{kind}/{id}``; each statement is also the name of its 
 
 from __future__ import annotations
 
+from urllib.parse import quote, unquote
+
 from rdflib import URIRef
 
 #: Kinds of things with their own pages, in the order the contract lists them.
@@ -46,7 +48,11 @@ class Uris:
 
     def agent(self, name: str) -> URIRef:
         """The PROV agent (account or token owner) a change is attributed to."""
-        return URIRef(f"{self.base}agents/{name}")
+        return URIRef(f"{self.base}agents/{quote(name, safe='')}")
+
+    def agent_name(self, uri: str) -> str:
+        """The name in an agent URI (the inverse of :meth:`agent`)."""
+        return unquote(str(uri).rsplit("/", 1)[-1])
 
     def split(self, uri: str) -> tuple[str, str] | None:
         """``(kind, id)`` for a thing URI under this base, else None."""

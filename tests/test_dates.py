@@ -36,6 +36,7 @@ def test_readable_dates(written: str, iso: str, precision: str) -> None:
     ("03/04/18", "two-digit year"),
     ("whenever", "not a date the archive can read"),
     ("", "empty"),
+    ("2999", "in the future"),
 ])
 def test_refused_dates_say_why(written: str, words: str) -> None:
     with pytest.raises(DateError, match=words):

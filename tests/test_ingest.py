@@ -88,7 +88,7 @@ def test_gzip_jsonl(make_archive, tmp_path) -> None:
     ("bad.json", '[{"title": "x",\n "issuer": }]', "malformed JSON", 2),
     ("bad.jsonl", '{"title": "a", "issuer": "b", "date": "2020"}\n{"title": \n', "malformed JSON",
      2),
-    ("bad.csv", 'title,issuer,date\n"unclosed,b,2020\n', "malformed CSV", None),
+    ("bad.csv", 'title,issuer,date\na,b,2020\n"unclosed,b,2020\n', "malformed CSV", 3),
     ("bad.ttl", "@prefix ra: <https://w3id.org/rights-archive/vocab#> .\n<a> ra:x ", "TURTLE",
      None),
     ("bad.jsonld", '{"@context": {"ra": "x"}, "@id": ', "malformed JSON-LD", 1),
@@ -138,3 +138,15 @@ def test_read_file_reports_every_broken_line(make_archive, tmp_path) -> None:
     with pytest.raises(BadInput) as refused:
         read_file(write(tmp_path / "x.jsonl", "{]\n{}\n[\n"), archive)
     assert [p.line for p in refused.value.problems] == [1, 3]
+
+
+def test_a_statements_published_turtle_imports_back(make_archive, tmp_path) -> None:
+    source = make_archive([SIMPLE])
+    graph = source.record_graph("simple")
+    for triple in source.store.triples(source.uris.history("simple"),
+                                       source.uris.statement("simple")):
+        graph.add(triple)  # the page's RDF also names the current version
+    path = write(tmp_path / "page.ttl", graph.serialize(format="turtle"))
+    target = make_archive()
+    import_files(target, [path], agent="test")
+    assert target.record("simple").to_json() == SIMPLE

@@ -321,3 +321,11 @@ def test_a_preview_leaves_no_names_behind(make_archive) -> None:
     archive.save([{"id": "q", "title": "T", "issuer": "Front Line Defender", "date": "2020"}],
                  agent="x")
     assert archive.record("q").issuers[0].name == "Front Line Defender"
+
+
+def test_agent_names_with_spaces_and_slashes_are_kept(make_archive) -> None:
+    archive = make_archive()
+    archive.save([{"id": "a", "title": "T", "issuer": "I", "date": "2020"}],
+                 agent="Maria José / desk")
+    assert archive.history("a")[0].agent == "Maria José / desk"
+    assert archive.changes()[0].agent == "Maria José / desk"
