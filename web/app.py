@@ -21,7 +21,6 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     "SPARQL_TIMEOUT": 30.0,
     "SPARQL_MAX_ROWS": 10_000,
-    "JSON_SORT_KEYS": False,
 }
 
 
@@ -31,6 +30,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     app.config.from_prefixed_env("RIGHTS_ARCHIVE")
     app.config.update(overrides or {})
+    app.json.sort_keys = False  # keep the contract's key order: total, results, facets …
     folder = Path(app.config.get("DATA_DIR") or data_dir())
     app.config["DATA_DIR"] = folder
     archive = app.config.get("ARCHIVE") or Archive(folder, app.config.get("BASE_URI") or
