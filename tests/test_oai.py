@@ -311,3 +311,28 @@ def test_every_harvest_page_validates(oai_server: str, oai_app: Any, oai_schemas
             doc = oai_valid(response.content, oai_schemas, lax=prefix == "rdf")
             pages += 1
         assert pages == 4
+
+
+def test_harvest_log_reads_the_change_log_in_one_select_and_follows_it(
+        make_archive: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from web.oai_log import LOOKUP_LIMIT, HarvestLog
+
+    tiny = [{"id": f"oai-log-{i:04d}", "title": f"Log test {i}", "issuer": "Amnesty International",
+             "date": "2020", "type": "press statement"} for i in range(LOOKUP_LIMIT + 50)]
+    archive = make_archive(tiny)
+    lookups: list[object] = []
+    real_triples = archive.store.triples
+    monkeypatch.setattr(archive.store, "triples",
+                        lambda *args: lookups.append(args) or real_triples(*args))
+    log = HarvestLog(archive)
+    log.catch_up()
+    assert lookups == []  # no entry-by-entry reads: one SELECT for the log, one for sets
+    assert log.changes == archive.changes(0)
+    assert log.sets["oai-log-0007"] == frozenset({"type:press-statement",
+                                                  "issuer:amnesty-international"})
+    archive.save([{**tiny[3], "title": "Log test 3, corrected"}], agent="test", replace=True)
+    archive.delete("oai-log-0004", agent="test")
+    log.catch_up()  # follows the two new entries incrementally
+    assert log.changes == archive.changes(0) and len(log.changes) == len(tiny) + 2
+    assert log.latest("oai-log-0004").deleted and log.latest("oai-log-0003").kind == "update"
+    assert log.sets["oai-log-0004"] == log.sets["oai-log-0007"]

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import pytest
+from lxml import html
 
 from archive.errors import Problem
 from web.app import create_app
@@ -79,6 +80,13 @@ def test_home_shows_figures_timeline_newest_and_entry_points(reader: Any) -> Non
         assert f'href="/{kind}/"' in page
     assert 'href="/search?treaty=UDHR"' in page  # the most cited treaty, with its count
     assert 'lang="en"' in page and 'href="#main"' in page and "/static/app.css" in page
+
+
+def test_home_links_the_void_description_next_to_the_figures(reader: Any) -> None:
+    doc = html.fromstring(reader.get("/").data)
+    links = doc.xpath('//section[@class="figures"]//a[text()="Dataset description (VoID)"]')
+    assert [a.get("href") for a in links] == ["/.well-known/void"]
+    assert reader.get("/.well-known/void", headers={"Accept": "text/turtle"}).status_code == 200
 
 
 def test_search_page_highlights_and_keeps_the_query_in_links(reader: Any) -> None:

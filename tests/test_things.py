@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -60,15 +61,94 @@ def test_statement_page_shows_everything_about_it(things_client: Any) -> None:
         assert name in links
 
 
-def test_relation_graph_is_accessible_svg_with_links(things_client: Any) -> None:
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_relation_graph_is_a_compact_accessible_group_of_links(things_client: Any) -> None:
     doc = things_page(things_client, f"/statements/{SEED}")
     svg = doc.xpath('//*[local-name()="svg" and contains(@class, "chart-graph")]')[0]
-    assert svg.get("role") == "img"
-    assert svg.xpath('./*[local-name()="title"]')[0].text.startswith("Relations of")
+    assert svg.get("role") == "group"  # an image may not hold links (axe nested-interactive)
+    labelled = svg.get("aria-labelledby")
+    assert svg.xpath(f'.//*[@id="{labelled}"]')[0].text.startswith("Relations of")
     assert svg.xpath('./*[local-name()="desc"]')[0].text
-    hrefs = [a.get("href") for a in svg.xpath('.//*[local-name()="a"]')]
-    assert EVENT in hrefs
+    box = svg.get("viewbox").split()  # the HTML parser lowercases attribute names
+    width, height = float(box[2]), float(box[3])
+    assert width <= 640 and height <= 360 and svg.get("width") == "640"
+    links = svg.xpath('.//*[local-name()="a"]')
+    assert EVENT in [a.get("href") for a in links]
+    assert all(a.get("aria-label") for a in links)
+    assert "US National Human Rights Cities Alliance (issuer)" in [a.get("aria-label")
+                                                                  for a in links]
     assert not doc.xpath("//*[@style]")  # the CSP forbids inline styles
+
+
+def chart_svgs(markup: str) -> list[Any]:
+    """The <svg> elements of a chart's markup."""
+    from lxml import etree
+
+    return list(etree.fromstring(f"<div>{markup}</div>".encode()).iter(f"{SVG}svg"))
+
+
+def graph_texts(svg: Any) -> list[tuple[float, float, str, str]]:
+    """(x, y, anchor, text) of every text element of a chart."""
+    return [(float(t.get("x")), float(t.get("y")), t.get("text-anchor", "start"),
+             "".join(t.itertext())) for t in svg.iter(f"{SVG}text")]
+
+
+def test_relation_graph_labels_neither_overlap_nor_leave_the_box() -> None:
+    from web import charts
+
+    topics = [{"label": f"topic number {i} with a rather long name indeed", "href": f"/t/{i}"}
+              for i in range(20)]
+    relations = {"issuers": [{"label": "An issuer " * 8, "href": "/issuers/x"}],
+                 "events": [{"label": "Event", "href": "/events/e"}], "topics": topics}
+    markup = charts.relation_graph("A very long statement title " * 6, relations)
+    assert "and 6 more" in markup  # 16 nodes shown, the rest listed on the page
+    assert "<title>topic number 3 with a rather long name indeed (topic)</title>" in markup
+    wide, narrow = chart_svgs(markup)  # CSS shows the narrow one on phones
+    for svg in (wide, narrow):
+        width, height = (float(v) for v in svg.get("viewBox").split()[2:])
+        assert width <= 640 and height <= 360
+        rows: dict[tuple[float, str], list[float]] = {}
+        for x, y, anchor, text in graph_texts(svg):
+            estimated = 7 * len(text)  # generous: 12px sans-serif averages about 6.5px a glyph
+            left = {"end": x - estimated, "middle": x - estimated / 2}.get(anchor, x)
+            assert left >= 0 and left + estimated <= width + 1, text
+            assert 0 < y <= height, text
+            rows.setdefault((x, anchor), []).append(y)
+        for ys in rows.values():
+            ys.sort()
+            assert all(b - a >= 14 for a, b in pairwise(ys)), ys
+
+
+@pytest.mark.parametrize("years", [[2018], [2016, 2018], [2001, 2012], [1990, 2024],
+                                   [1946, 2024], [1950, 1960, 2020, 2023, 2024],
+                                   [1700, 2024]])
+def test_timeline_year_labels_never_overlap(years: list[int]) -> None:
+    from web import charts
+
+    (svg,) = chart_svgs(charts.timeline(dict.fromkeys(years, 3), "Statements per year"))
+    labels = sorted(x for x, y, _, text in graph_texts(svg)
+                    if text.isdigit() and y == charts.TIMELINE_HEIGHT - 12)
+    assert labels, years
+    assert all(b - a >= 44 for a, b in pairwise(labels)), labels  # 18px on phones
+    assert all(16 <= x <= charts.TIMELINE_WIDTH - 16 for x in labels)
+
+
+def test_see_also_shows_titles_and_short_urls(things_client: Any) -> None:
+    doc = things_page(things_client, f"/statements/{SEED}")
+    see_also = doc.xpath('//dt[text()="See also"]/following-sibling::dd[1]//a')
+    shown = {a.text_content(): a.get("href") for a in see_also}
+    assert shown.pop("USHRN Statement on US Withdrawal from UN Human Rights Council") \
+        == "/statements/ushrn-2018-06-21-statement-us-withdrawal-hrc"
+    ((label, href),) = shown.items()
+    assert href.startswith("https://ushrnetwork.org/news/")
+    assert label.startswith("ushrnetwork.org/news/5/100/") and label.endswith("…")
+    assert len(label) <= 60
+    graph = doc.xpath('//*[local-name()="svg" and contains(@class, "chart-graph")]')[0]
+    names = [a.get("aria-label") for a in graph.xpath('.//*[local-name()="a"]')]
+    assert "USHRN Statement on US Withdrawal from UN Human Rights Council (see also)" in names
+    assert "ushrn-2018-06-21" not in doc.xpath("string(//article)")
 
 
 def test_schema_org_block_on_statement_and_thing_pages(things_client: Any) -> None:
@@ -164,3 +244,14 @@ def test_tombstone_page_for_a_deleted_statement(make_app: Any, sample_statements
     assert doc.findtext(".//h1") == "This statement was deleted"
     assert "Version 2: delete" in doc.text_content()
     assert "Cities Take the Lead" not in doc.text_content()
+
+
+def test_thing_facts_read_as_words_one_row_per_property(things_client: Any) -> None:
+    doc = things_page(things_client, "/issuers/us-national-human-rights-cities-alliance")
+    facts = {dt.text_content(): dt.getnext() for dt in doc.xpath('//dl[@class="facts"]/dt')}
+    assert facts["Part of"].xpath("string(.//a)") == "US Human Rights Network"
+    assert facts["Kind of issuer"].xpath("string(.//a)") == "network or coalition"
+    assert not [name for name in facts if ":" in name or "<" in name]
+    topic = things_page(things_client, "/topics/climate-and-environment")
+    rows = [dt.text_content() for dt in topic.xpath('//dl[@class="facts"]/dt')]
+    assert rows.count("Also called") == 1 and "climate justice" in topic.text_content()

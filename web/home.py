@@ -18,6 +18,7 @@ from web.browse import entry_points
 
 bp = Blueprint("home", __name__)
 ENTRY_POINTS = 6
+HOME_TIMELINE_WIDTH = 400  # the side column is about that wide: drawn near its own size
 
 
 @bp.app_context_processor
@@ -57,7 +58,7 @@ def index() -> str:
     return render_template(
         "home.html", newest=everything.results, total=everything.total, figures=figures,
         years=years, first_year=min(years, default=None), last_year=max(years, default=None),
-        timeline=charts.timeline(years, "Statements per year"),
+        timeline=charts.timeline(years, "Statements per year", width=HOME_TIMELINE_WIDTH),
         entries=entry_points(archive, everything.facets, ENTRY_POINTS))
 
 

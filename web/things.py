@@ -10,13 +10,15 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from collections import Counter
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, send_file, url_for
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, SKOS, XSD
+from rdflib.namespace import DCTERMS, ORG, OWL, SKOS, XSD
 
 from archive import Archive, NotFound
 from archive.dates import DateError, from_literal
@@ -159,7 +161,7 @@ def statement_page(archive: Archive, record_id: str) -> Page:
     graph.add((uri, RA.currentVersion, versions[-1].uri))
     record = archive.mapper.from_rdf(graph, uri)
     data = {"uri": str(uri), **record.to_json()}
-    relations = statement_relations(graph, uri)
+    relations = statement_relations(archive, graph, uri)
     context = {
         "record": record, "uri": str(uri), "relations": relations,
         "date": date_text(graph.value(uri, DCTERMS.issued)),
@@ -174,15 +176,40 @@ def statement_page(archive: Archive, record_id: str) -> Page:
     return Page(graph, data, context)
 
 
-def statement_relations(graph: Graph, uri: URIRef) -> dict[str, list[dict[str, Any]]]:
+def statement_relations(archive: Archive, graph: Graph, uri: URIRef
+                        ) -> dict[str, list[dict[str, Any]]]:
     """Linked things by role, each with a label and a local link where there is one."""
     roles = {"issuers": RA.issuer, "events": RA.respondsTo, "treaties": RA.references,
-             "topics": RA.topic, "places": RA.place, "types": RA.statementType,
-             "see_also": RA.seeAlso}
-    return {role: sorted(({"uri": str(o), "label": label_of(graph, o), "href": link_for(o)}
-                          for o in graph.objects(uri, predicate)),
-                         key=lambda item: item["label"].casefold())
-            for role, predicate in roles.items()}
+             "topics": RA.topic, "places": RA.place, "types": RA.statementType}
+    relations = {role: sorted(({"uri": str(o), "label": label_of(graph, o), "href": link_for(o)}
+                               for o in graph.objects(uri, predicate)),
+                              key=lambda item: item["label"].casefold())
+                 for role, predicate in roles.items()}
+    relations["see_also"] = [see_also_item(archive, link)
+                             for link in sorted(graph.objects(uri, RA.seeAlso))]
+    return relations
+
+
+def see_also_item(archive: Archive, link: URIRef) -> dict[str, Any]:
+    """A see-also link: an archive statement by its title, an outside page by host and path."""
+    if archive.uris.record_id(str(link)) is not None:
+        titles = {o.language: str(o) for _, _, o in archive.store.triples(link, link,
+                                                                          DCTERMS.title)}
+        if titles:
+            language = next((str(o) for _, _, o in archive.store.triples(
+                link, link, DCTERMS.language)), None)
+            label = titles.get(language) or titles.get("en") or next(iter(titles.values()))
+            return {"uri": str(link), "label": label, "href": link_for(link)}
+    return {"uri": str(link), "label": short_url(str(link)), "href": link_for(link)}
+
+
+def short_url(url: str, limit: int = 60) -> str:
+    """An outside URL as host and path ("example.org/news/…"), shortened to ``limit``."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return url
+    text = parts.netloc.removeprefix("www.") + parts.path.rstrip("/")
+    return text if len(text) <= limit else text[: limit - 1].rstrip("/") + "…"
 
 
 def history_entries(archive: Archive, record_id: str, versions: list[Any]) -> list[dict]:
@@ -364,23 +391,49 @@ def kind_members(archive: Archive, uri: URIRef, graph: Graph) -> list[dict[str, 
                   key=lambda m: m["label"].casefold())
 
 
+FACT_NAMES: dict[URIRef, str] = {
+    ORG.subOrganizationOf: "Part of", RA.issuerKind: "Kind of issuer",
+    RA.eventDate: "Date", RA.eventPlace: "Place", RA.adoptionDate: "Adopted",
+    RA.entryIntoForce: "Entered into force", RA.instrumentKind: "Kind of instrument",
+    SKOS.altLabel: "Also called", SKOS.hiddenLabel: "Also found as",
+    SKOS.definition: "Definition", SKOS.scopeNote: "Scope", SKOS.note: "Note",
+    SKOS.historyNote: "History", SKOS.notation: "Code", SKOS.topConceptOf: "Top concept of",
+    SKOS.broader: "Broader", SKOS.narrower: "Narrower", SKOS.related: "Related",
+    OWL.sameAs: "Same as", RDFS.seeAlso: "See also", RDFS.comment: "Comment",
+    DCTERMS.identifier: "Identifier", DCTERMS.source: "Source",
+    DCTERMS.description: "Description",
+}
+
+
+def fact_name(graph: Graph, predicate: URIRef) -> str:
+    """A property's name for readers ("Part of"), else its local name in words."""
+    if predicate in FACT_NAMES:
+        return FACT_NAMES[predicate]
+    local = re.split(r"[#/]", str(predicate).rstrip("/#"))[-1]
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", local).capitalize()
+
+
 def thing_facts(graph: Graph, uri: URIRef) -> list[dict[str, Any]]:
-    """The thing's own properties as (property label, value, link) rows for the page."""
-    facts = []
+    """The thing's own properties for the page: a name, its CURIE and values (each a text,
+    a local link or an outside link), one row per property."""
+    rows: dict[URIRef, dict[str, Any]] = {}
     for predicate, value in sorted(graph.predicate_objects(uri)):
         if predicate in (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.inScheme):
             continue
-        name = graph.namespace_manager.normalizeUri(predicate)
+        row = rows.setdefault(predicate, {
+            "property": fact_name(graph, predicate), "values": [],
+            "curie": graph.namespace_manager.normalizeUri(predicate).strip("<>")})
         if isinstance(value, URIRef):
-            facts.append({"property": name, "value": label_of(graph, value),
-                          "href": link_for(value), "external": None if link_for(value)
-                          else str(value)})
+            href = link_for(value)
+            named = href or any(graph.objects(value, p) for p in (RDFS.label, SKOS.prefLabel))
+            row["values"].append({"value": label_of(graph, value) if named
+                                  else short_url(str(value)), "href": href,
+                                  "external": None if href else str(value)})
         else:
             dated = value.datatype in DATE_TYPES
-            text = date_text(value) if dated else str(value)
-            facts.append({"property": name, "value": text, "href": None, "external": None,
-                          "lang": value.language})
-    return facts
+            row["values"].append({"value": date_text(value) if dated else str(value),
+                                  "href": None, "external": None, "lang": value.language})
+    return list(rows.values())
 
 
 # schema.org ------------------------------------------------------------------------------

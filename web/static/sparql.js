@@ -9,6 +9,9 @@
       mode: "application/sparql-query", lineNumbers: true, matchBrackets: true,
       indentUnit: 2, viewportMargin: Infinity
     });
+    // The editor replaces the labelled textarea: name its input and let keyboards scroll it.
+    editor.getInputField().setAttribute("aria-label", "SPARQL query");
+    editor.getScrollerElement().setAttribute("tabindex", "0");
     editor.setOption("extraKeys", {
       "Ctrl-Enter": function () { editor.save(); area.form.submit(); },
       "Cmd-Enter": function () { editor.save(); area.form.submit(); }
