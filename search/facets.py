@@ -8,6 +8,7 @@ facet's counts apply every filter except its own, so values can be OR-ed.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -25,6 +26,25 @@ class SegmentFacets:
 
     values: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict)
     sort_keys: dict[int, tuple[str, str]] = field(default_factory=dict)
+    bounds: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+#: The numeric date fields a date range compares (yyyymmdd).
+BOUNDS = ("date_start", "date_end")
+
+
+def _segment_bounds(reader, offset: int) -> dict[str, list[tuple[int, int]]]:
+    """(value, document) of every document's date_start and date_end, read from postings."""
+    bounds: dict[str, list[tuple[int, int]]] = {}
+    for name in BOUNDS:
+        pairs: list[tuple[int, int]] = []
+        if name in reader.indexed_field_names():
+            numeric = reader.schema[name]
+            for term in numeric.sortable_terms(reader, name):
+                value = numeric.from_bytes(term)
+                pairs += [(value, offset + d) for d in reader.postings(name, term).all_ids()]
+        bounds[name] = pairs
+    return bounds
 
 
 def _segment_facets(reader, offset: int) -> SegmentFacets:
@@ -41,6 +61,7 @@ def _segment_facets(reader, offset: int) -> SegmentFacets:
     if dates is not None and ids is not None:
         for docnum in reader.all_doc_ids():
             data.sort_keys[offset + docnum] = (dates[docnum] or "", ids[docnum] or "")
+    data.bounds = _segment_bounds(reader, offset)
     return data
 
 
@@ -66,6 +87,28 @@ class FacetData:
         for segment in self.segments.values():
             self.sort_keys.update(segment.sort_keys)
         self.all_docs = frozenset(searcher.reader().all_doc_ids())
+        self._bounds: dict[str, tuple[list[int], list[int]]] = {}
+        for name in BOUNDS:
+            pairs = sorted(pair for segment in self.segments.values()
+                           for pair in segment.bounds[name])
+            self._bounds[name] = ([v for v, _ in pairs], [d for _, d in pairs])
+
+    def date_set(self, low: int | None, high: int | None) -> set[int] | None:
+        """Documents whose [date_start, date_end] overlaps [low, high] (None: no bound),
+        as ``NumericRange("date_end", low, None) & NumericRange("date_start", None, high)``
+        would find them, by bisecting the sorted values instead of expanding ranges."""
+        if low is None and high is None:
+            return None
+        found: set[int] | None = None
+        if low is not None:
+            values, docs = self._bounds["date_end"]
+            found = set(docs[bisect_left(values, low):])
+        if high is not None:
+            values, docs = self._bounds["date_start"]
+            before = docs[:bisect_right(values, high)]
+            found = set(before) if found is None else found.intersection(before)
+        assert found is not None
+        return found & self.all_docs  # a cached segment may list documents deleted since
 
     def filter_sets(self, filters: Mapping[str, list[str]]) -> dict[str, set[int]]:
         """Per facet, the documents having any of its values (OR within a facet)."""

@@ -25,9 +25,10 @@ from search.documents import Vocabulary, record_document
 from search.results import Hit, SearchResults
 from search.schema import build_schema
 from search.searching import View, more_like, run_search
+from search.writer import open_writer
 
 #: Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATE_FILE = "search.json"
 Progress = Callable[[int, int], None]
 
@@ -90,7 +91,7 @@ class SearchIndex:
         """The one index writer: committed on success, cancelled on any error."""
         with self._write_lock:
             try:
-                writer = (ix or self.ix).writer(**options)
+                writer = open_writer(ix or self.ix, **options)
             except LockError:
                 raise IndexLocked(f"the search index in {self.path} is being written by "
                                   "another process; try again when it has finished") from None

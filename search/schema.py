@@ -12,6 +12,7 @@ from __future__ import annotations
 from whoosh import fields
 
 from search.analysis import LANGUAGES, text_analyzer, values_analyzer, words_analyzer
+from search.formats import text_field
 
 #: Facets in the order the contract lists them.
 FACETS = ("issuer", "type", "treaty", "event", "topic", "language", "year")
@@ -36,21 +37,20 @@ def build_schema() -> fields.Schema:
         date=fields.ID(stored=True, sortable=True),   # ISO at its precision: sortable
         date_start=fields.NUMERIC(int, bits=32),   # yyyymmdd, for from/to
         date_end=fields.NUMERIC(int, bits=32),
-        meta=fields.TEXT(analyzer=text_analyzer("en"), phrase=True),
-        words=fields.TEXT(analyzer=words_analyzer(), phrase=False),
+        meta=text_field(text_analyzer("en"), phrase=True),
+        words=text_field(words_analyzer(), phrase=False),
         treaty_mentions=fields.KEYWORD(analyzer=values_analyzer()),
-        place_text=fields.TEXT(analyzer=text_analyzer("en")),
+        place_text=text_field(text_analyzer("en")),
     )
     for facet in FACETS:
         schema.add(facet, fields.KEYWORD(analyzer=values_analyzer()))
     for facet in ("issuer", "type", "treaty", "event", "topic"):
-        schema.add(f"{facet}_text", fields.TEXT(analyzer=text_analyzer("en")))
+        schema.add(f"{facet}_text", text_field(text_analyzer("en")))
     for lang in LANGUAGES:
         analyzer = text_analyzer(lang)
-        schema.add(f"title_{lang}", fields.TEXT(analyzer=analyzer, field_boost=TITLE_BOOST))
-        schema.add(f"summary_{lang}", fields.TEXT(analyzer=analyzer,
-                                                   field_boost=SUMMARY_BOOST))
-        schema.add(f"text_{lang}", fields.TEXT(analyzer=analyzer))
+        schema.add(f"title_{lang}", text_field(analyzer, field_boost=TITLE_BOOST))
+        schema.add(f"summary_{lang}", text_field(analyzer, field_boost=SUMMARY_BOOST))
+        schema.add(f"text_{lang}", text_field(analyzer))
     return schema
 
 

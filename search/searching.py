@@ -11,7 +11,7 @@ import heapq
 import math
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from whoosh import query as wq
@@ -55,6 +55,7 @@ class View:
     previous: FacetData | None = None
     _facets: FacetData | None = None
     cache: OrderedDict = field(default_factory=OrderedDict)
+    similar: OrderedDict = field(default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
         reader = self.searcher.reader()
@@ -79,14 +80,7 @@ def date_bounds(date_from: str | None, date_to: str | None) -> tuple[int | None,
 
 def _date_set(view: View, low: int | None, high: int | None) -> set[int] | None:
     """Documents whose date overlaps [low, high] (a "June 2018" record is in 2018-06-15)."""
-    if low is None and high is None:
-        return None
-    parts = []
-    if low is not None:
-        parts.append(wq.NumericRange("date_end", low, None))
-    if high is not None:
-        parts.append(wq.NumericRange("date_start", None, high))
-    return set(view.searcher.docs_for_query(wq.And(parts)))
+    return view.facets.date_set(low, high)
 
 
 def _query_terms(q: wq.Query, view: View) -> tuple[dict[str, set[str]], set[str]]:
@@ -182,7 +176,20 @@ def run_search(view: View, q: str, filters: Mapping[str, list[str]], sort: str, 
 
 
 def more_like(view: View, docnum: int, limit: int) -> list[Hit]:
-    """Statements most like ``docnum``: its key words (Bo1), treaties and topics."""
+    """Statements most like ``docnum``: its key words (Bo1), treaties and topics.
+
+    Kept per view (a view lives until the index changes): re-analysing a long text for
+    its key terms is most of the cost of a record page.
+    """
+    key = (docnum, limit)
+    if key not in view.similar:
+        view.similar[key] = _more_like(view, docnum, limit)
+        if len(view.similar) > 4096:
+            view.similar.popitem(last=False)
+    return [replace(hit) for hit in view.similar[key]]
+
+
+def _more_like(view: View, docnum: int, limit: int) -> list[Hit]:
     stored = view.searcher.stored_fields(docnum)
     display = stored.get("display", {})
     lang = language_key(display.get("language"))
