@@ -107,6 +107,8 @@ def test_open_a_statement_and_follow_its_event_to_all_responses(page: Any) -> No
     page.goto(f"/statements/{SEED_ID}")
     heading = page.locator("h1").inner_text()
     assert "Human Rights" in heading
+    page.locator("section.similar li a").first.wait_for()  # loaded after the page
+    assert page.locator("section.similar li a").count() == 5
     page.locator("dd ul li a").filter(has_text="withdraw").first.click()
     page.wait_for_url("**/events/**")
     assert page.get_by_role("heading", name="Who responded and when").count() == 1

@@ -255,3 +255,18 @@ def test_thing_facts_read_as_words_one_row_per_property(things_client: Any) -> N
     topic = things_page(things_client, "/topics/climate-and-environment")
     rows = [dt.text_content() for dt in topic.xpath('//dl[@class="facts"]/dt')]
     assert rows.count("Also called") == 1 and "climate justice" in topic.text_content()
+
+
+def test_similar_statements_have_their_own_page_and_fragment(things_client: Any) -> None:
+    statement = things_page(things_client, f"/statements/{SEED}")
+    [section] = statement.xpath("//section[@class='similar']")
+    fragment_url = section.get("data-similar-url")
+    assert section.xpath(".//a/@href") == [f"/statements/{SEED}/similar"]
+    page = things_page(things_client, f"/statements/{SEED}/similar")
+    links = page.xpath("//main//li/a/@href")
+    assert len(links) == 5 and all(href.startswith("/statements/") for href in links)
+    assert f"/statements/{SEED}" not in links
+    fragment = things_client.get(fragment_url)
+    assert fragment.status_code == 200 and b"<html" not in fragment.data
+    assert fragment.data.count(b"<li>") == 5
+    assert things_client.get("/statements/no-such-id/similar").status_code == 404

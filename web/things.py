@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, send_file, url_for
+from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, SKOS, XSD
 
@@ -168,7 +168,6 @@ def statement_page(archive: Archive, record_id: str) -> Page:
         "date_iso": str(graph.value(uri, DCTERMS.issued) or ""),
         "paragraphs": [p.strip() for p in (record.text or "").split("\n\n") if p.strip()],
         "history": history_entries(archive, record_id, versions),
-        "similar": more_like_this(record_id),
         "graph_svg": charts.relation_graph(record.title_text(), relations),
         "citation": citation(record, graph, uri),
         "schema_org": schema_statement(record, graph, uri),
@@ -265,6 +264,21 @@ def tombstone_page(archive: Archive, record_id: str) -> Page:
                          for v in versions]}
     return Page(graph, data, {"uri": str(uri), "record_id": record_id, "versions": versions},
                 status=410)
+
+
+@bp.get("/statements/<record_id>/similar")
+def similar(record_id: str) -> str:
+    """Statements like this one: its own small page, which the statement page loads after
+    itself (the search for key terms is the costly part of showing a statement)."""
+    archive = get_archive()
+    state = archive.state(_checked_id(record_id))
+    if state is None or state[1] == "delete":
+        raise NotFound(f"there is no statement '{record_id}'")
+    template = "things/similar_list.html" if request.args.get("fragment") else \
+        "things/similar.html"
+    return render_template(template, record_id=record_id,
+                           title=archive.record(record_id).title_text(),
+                           similar=more_like_this(record_id))
 
 
 @bp.get("/statements/<record_id>/versions/<int:number>")

@@ -192,7 +192,24 @@
     setTimeout(poll, 500);
   }
 
+  function similarStatements() {
+    var section = document.querySelector("section.similar[data-similar-url]");
+    if (!section) { return; }
+    fetch(section.dataset.similarUrl, { headers: { "Accept": "text/html" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+      .then(function (html) {
+        var list = new DOMParser().parseFromString(html, "text/html").body;
+        var link = section.querySelector("p");
+        if (link) { link.remove(); }
+        Array.prototype.slice.call(list.childNodes).forEach(function (node) {
+          section.appendChild(document.importNode(node, true));
+        });
+      })
+      .catch(function () { /* the link to the page stays */ });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    similarStatements();
     var form = document.querySelector("form.statement-form");
     if (form) {
       datePreview(form);
