@@ -32,7 +32,7 @@ def run_once(records: list[dict], with_index: bool) -> dict[str, float]:
         if with_index:
             from search import SearchIndex
 
-            index = SearchIndex(folder / "data" / "index", archive)
+            index = SearchIndex(folder / "data" / "index", archive, follow=False)
         start = time.perf_counter()
         archive.save(records, agent="bench")
         stored = time.perf_counter()
