@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -161,14 +162,38 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def live_server(app: Any) -> Iterator[str]:
-    """The sample app served on a free loopback port; yields its root URL (with a slash)."""
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port in a thread; yields its root URL (with a slash)."""
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    thread.join(5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@contextmanager
+def sample_app(folder: Path, records: list[dict[str, Any]], **config: Any) -> Iterator[Any]:
+    """An app over ``records`` in ``folder`` (for module-scoped fixtures), closed afterwards."""
+    from web.app import create_app
+
+    app = create_app({"TESTING": True, "DATA_DIR": folder, **config})
+    app.extensions["archive"].save(records, agent="test")
+    try:
+        yield app
+    finally:
+        if "sparql_pool" in app.extensions:
+            app.extensions["sparql_pool"].close()
+        app.extensions["archive"].close()
+
+
+@pytest.fixture
+def live_server(app: Any) -> Iterator[str]:
+    """The sample app served on a free loopback port; yields its root URL (with a slash)."""
+    with serving(app) as url:
+        yield url

@@ -11,6 +11,7 @@ import pytest
 from rdflib import Literal, Namespace, URIRef
 
 from archive import Archive, changelog
+from tests.conftest import serving
 from web.app import create_app
 
 SAMPLE = Path(__file__).resolve().parent.parent / "archive" / "sample" / "statements.jsonl"
@@ -252,27 +253,18 @@ def test_the_curl_examples_in_docs_api_md_run(make_app: Any, tmp_path: Path) -> 
     import shutil
     import subprocess
     import sys
-    import threading
-
-    from werkzeug.serving import make_server
 
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed")
     app = make_app(api_records(), RATELIMIT_ENABLED=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     doc = (SAMPLE.parent.parent.parent / "docs" / "api.md").read_text()
     script = "set -euo pipefail\n" + "\n".join(re.findall(r"```sh\n(.*?)```", doc, re.S))
-    env = {**os.environ, "ARCHIVE": f"http://127.0.0.1:{server.server_port}",
-           "RIGHTS_ARCHIVE_DATA": str(app.config["DATA_DIR"]),
-           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    try:
+    with serving(app) as url:
+        env = {**os.environ, "ARCHIVE": url.rstrip("/"),
+               "RIGHTS_ARCHIVE_DATA": str(app.config["DATA_DIR"]),
+               "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
         result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, text=True,
                                 capture_output=True, timeout=120, check=False)
-    finally:
-        server.shutdown()
-        thread.join(5)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "HTTP/1.1 201" in out and 'ETag: "water-network-2024-03-22-v2"' in out

@@ -8,15 +8,13 @@ Without /usr/bin/chromium these tests skip, except under CI (``$CI`` set), where
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import SEED_ID, free_port
-from web.app import create_app
+from tests.conftest import SEED_ID, sample_app, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -48,22 +46,14 @@ def browser() -> Iterator[Any]:
 def browser_app(tmp_path_factory: pytest.TempPathFactory,
                 sample_records: list[dict[str, Any]]) -> Iterator[Any]:
     """One app over the whole sample for the module (building it takes seconds)."""
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("browser")})
-    app.extensions["archive"].save(sample_records, agent="test")
-    yield app
-    app.extensions["archive"].close()
+    with sample_app(tmp_path_factory.mktemp("browser"), sample_records) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def server(browser_app: Any) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    httpd = make_server("127.0.0.1", free_port(), browser_app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
-    thread.join(5)
+    with serving(browser_app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ GET follow HTTP, unsupported formats get 406 and a deleted statement 410."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,9 +13,8 @@ import requests
 from pyld import jsonld
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from werkzeug.serving import make_server
 
-from tests.conftest import free_port
+from tests.conftest import sample_app, serving
 
 SEED = "us-human-rights-cities-alliance-2018-06-22"
 EVENT = "events/us-withdrawal-from-the-un-human-rights-council"
@@ -30,22 +28,14 @@ FORMAT_KEYS = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt"}
 
 @pytest.fixture(scope="module")
 def conneg_app(tmp_path_factory: pytest.TempPathFactory, sample_records: list) -> Iterator[Any]:
-    from web.app import create_app
-
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("conneg")})
-    app.extensions["archive"].save(sample_records, agent="test")
-    yield app
-    app.extensions["archive"].close()
+    with sample_app(tmp_path_factory.mktemp("conneg"), sample_records) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def conneg_server(conneg_app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", free_port(), conneg_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    thread.join(5)
+    with serving(conneg_app) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,8 @@ import pytest
 import requests
 from lxml import etree
 from sickle import Sickle
-from werkzeug.serving import make_server
 
-from tests.conftest import free_port
+from tests.conftest import sample_app, serving
 
 XSD_DIR = Path(__file__).resolve().parent / "data" / "xsd"
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -67,22 +65,14 @@ def oai_schemas() -> dict[str, etree.XMLSchema]:
 @pytest.fixture(scope="module")
 def oai_app(tmp_path_factory: pytest.TempPathFactory, sample_records: list) -> Iterator[Any]:
     """One app over the sample collection for the tests that only read."""
-    from web.app import create_app
-
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("oai")})
-    app.extensions["archive"].save(sample_records, agent="test")
-    yield app
-    app.extensions["archive"].close()
+    with sample_app(tmp_path_factory.mktemp("oai"), sample_records) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def oai_server(oai_app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", free_port(), oai_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    thread.join(5)
+    with serving(oai_app) as url:
+        yield url
 
 
 def oai_valid(body: bytes, schemas: dict[str, etree.XMLSchema], lax: bool = False

@@ -15,7 +15,7 @@ import pytest
 from lxml import html
 
 from archive.errors import Problem
-from web.app import create_app
+from tests.conftest import sample_app
 from web.edit_form import plain
 from web.search_views import safe_snippet
 
@@ -23,6 +23,7 @@ SEED = "us-human-rights-cities-alliance-2018-06-22"
 HTML = {"Accept": "text/html"}
 PASSWORD = "a long enough password"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
 
 
 def pages_token(client: Any, url: str = "/signin") -> str:
@@ -42,10 +43,8 @@ def pages_sign_in(app: Any, client: Any, role: str = "editor", name: str = "arch
 def pages_app(tmp_path_factory: pytest.TempPathFactory,
               sample_records: list[dict[str, Any]]) -> Any:
     """One app over the whole sample for the read-only tests (building it takes seconds)."""
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("pages")})
-    app.extensions["archive"].save(sample_records, agent="test")
-    yield app
-    app.extensions["archive"].close()
+    with sample_app(tmp_path_factory.mktemp("pages"), sample_records) as app:
+        yield app
 
 
 @pytest.fixture

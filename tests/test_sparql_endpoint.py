@@ -23,10 +23,9 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
-from werkzeug.serving import make_server
 
 from search.api import search_json
-from tests.conftest import SEED_ID, free_port
+from tests.conftest import SEED_ID, sample_app, serving
 from web.sparql_engine.examples import EXAMPLES
 
 RA = Namespace("https://w3id.org/rights-archive/vocab#")
@@ -44,25 +43,16 @@ RESPONSES = 11  # statements in the sample that respond to an event, besides the
 def sparql_app(tmp_path_factory: pytest.TempPathFactory, sample_records: list[dict[str, Any]]
                ) -> Iterator[Any]:
     """One app over the sample for the module (the tests only read; one kills a worker)."""
-    from web.app import create_app
-
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("sparql"),
-                      "SPARQL_TIMEOUT": 2, "RATELIMIT_SPARQL": "10000 per minute"})
-    app.extensions["archive"].save(sample_records, agent="test")
-    yield app
-    app.extensions["sparql_pool"].close()
-    app.extensions["archive"].close()
+    with sample_app(tmp_path_factory.mktemp("sparql"), sample_records, SPARQL_TIMEOUT=2,
+                    RATELIMIT_SPARQL="10000 per minute") as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def endpoint(sparql_app: Any) -> Iterator[str]:
     """The live server's /sparql URL."""
-    server = make_server("127.0.0.1", free_port(), sparql_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/sparql"
-    server.shutdown()
-    thread.join(5)
+    with serving(sparql_app) as url:
+        yield url + "sparql"
 
 
 def wrapper(endpoint: str, query: str, fmt: str, method: str) -> Any:

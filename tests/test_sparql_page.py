@@ -3,14 +3,12 @@ example runs and its results link to statement pages; the form also works withou
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import free_port
+from tests.conftest import sample_app, serving
 
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
@@ -20,19 +18,9 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
 @pytest.fixture(scope="module")
 def page_server(tmp_path_factory: pytest.TempPathFactory,
                 sample_statements: list[dict[str, Any]]) -> Iterator[str]:
-    from web.app import create_app
-
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("page"),
-                      "RATELIMIT_SPARQL": "10000 per minute"})
-    app.extensions["archive"].save(sample_statements, agent="test")
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/sparql"
-    server.shutdown()
-    thread.join(5)
-    app.extensions["sparql_pool"].close()
-    app.extensions["archive"].close()
+    with sample_app(tmp_path_factory.mktemp("page"), sample_statements,
+                    RATELIMIT_SPARQL="10000 per minute") as app, serving(app) as url:
+        yield url + "sparql"
 
 
 @pytest.mark.parametrize("javascript", [True, False])

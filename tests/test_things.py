@@ -13,18 +13,17 @@ from typing import Any
 import pytest
 from lxml import html
 
+from tests.conftest import sample_app
+
 SEED = "us-human-rights-cities-alliance-2018-06-22"
 EVENT = "/events/us-withdrawal-from-the-un-human-rights-council"
 
 
+
 @pytest.fixture(scope="module")
 def things_app(tmp_path_factory: pytest.TempPathFactory, sample_records: list) -> Iterator[Any]:
-    from web.app import create_app
-
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("things")})
-    app.extensions["archive"].save(sample_records, agent="test")
-    yield app
-    app.extensions["archive"].close()
+    with sample_app(tmp_path_factory.mktemp("things"), sample_records) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, VOID
 
 from archive.export import public_graphs
-from tests.conftest import free_port
+from tests.conftest import sample_app, serving
 from vocab import RA
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -26,24 +25,14 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 @pytest.fixture(scope="module")
 def pub_app(tmp_path_factory: pytest.TempPathFactory, sample_records: list) -> Iterator[Any]:
-    from web.app import create_app
-
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("pub")})
-    app.extensions["archive"].save(sample_records, agent="test")
-    yield app
-    app.extensions["archive"].close()
+    with sample_app(tmp_path_factory.mktemp("pub"), sample_records) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def pub_server(pub_app: Any) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", free_port(), pub_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    thread.join(5)
+    with serving(pub_app) as url:
+        yield url
 
 
 def pub_count(archive: Any, query: str) -> int:
