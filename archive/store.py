@@ -7,6 +7,7 @@ process may open the store for writing; others get :class:`StoreLocked` or a rea
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -208,7 +209,8 @@ class Store:
         """Release the store (and its lock); closing twice is harmless."""
         if getattr(self, "_ox", None) is None:
             return
-        self.flush()
+        with contextlib.suppress(OSError):  # a full disk: every committed write is in the log
+            self.flush()
         self._ox = None  # type: ignore[assignment]
 
 

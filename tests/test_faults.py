@@ -278,3 +278,35 @@ def test_backup_while_serving_and_restore(fault_folder: Path, tmp_path: Path) ->
     fault_check(restored)
     assert _dataset(restored) == _dataset(fault_folder), "isomorphic, same change log"
     assert AuthStore(restored / "auth.sqlite3").verify_token(token).name == "backup-writer"
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 3 MB file system that an archive of a few speeches fills up."""
+    mounted = tmp_path / "small"
+    mounted.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3M", "tmpfs", str(mounted)],
+                      capture_output=True, check=False).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        yield mounted
+    finally:
+        subprocess.run(["umount", "--lazy", str(mounted)], check=True)
+
+
+def test_full_disk_gives_a_clear_error_and_no_partial_record(full_disk: Path) -> None:
+    from archive import Archive, ArchiveError
+
+    speeches = list(read_ungdc(limit=300))
+    archive = Archive(full_disk / "data")
+    stored: list[str] = []
+    with pytest.raises(ArchiveError, match=r"No space left on device.*nothing was stored"):
+        for start in range(0, len(speeches), 10):
+            batch = speeches[start:start + 10]
+            archive.save(batch, agent="test")
+            stored += [speech["id"] for speech in batch]
+    assert stored, "the disk filled before anything fitted"
+    assert sorted(archive.record_ids()) == sorted(stored)
+    assert archive.last_sequence() == len(stored)
+    assert [c.record_id for c in archive.changes()] == stored
+    archive.close()
