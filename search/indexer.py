@@ -128,11 +128,12 @@ class SearchIndex:
         uri = str(self.archive.uris.statement(record_id))
         writer.update_document(**record_document(record, state[0], uri, self.vocab))
 
-    def catch_up(self) -> int:
+    def catch_up(self, progress: Progress | None = None) -> int:
         """Apply every change after the last one applied; the number of changes applied.
 
         Cheap when nothing changed (one comparison). If another process holds the index
         writer, nothing is applied now: the changes stay in the log for the next call.
+        ``progress(done, total)`` is told of each record indexed.
         """
         with self._write_lock:
             last = self.archive.last_sequence()
@@ -147,8 +148,10 @@ class SearchIndex:
             latest = list(dict.fromkeys(change.record_id for change in changes))
             try:
                 with self._writer() as writer:
-                    for record_id in latest:
+                    for done, record_id in enumerate(latest, start=1):
                         self._apply(writer, record_id)
+                        if progress:
+                            progress(done, len(latest))
             except IndexLocked:
                 return 0
             self._write_state(changes[-1].sequence)

@@ -36,13 +36,14 @@ class Context:
         self.folder = folder
 
     @contextmanager
-    def archive(self, *, with_index: bool = True, read_only: bool = False
+    def archive(self, *, with_index: bool = True, read_only: bool = False, follow: bool = True
                 ) -> Iterator[tuple[Archive, SearchIndex | None]]:
+        """The archive and its index; ``follow=False`` leaves indexing to the caller."""
         archive = Archive(self.folder, _base_from_env(), read_only=read_only)
         index = None
         try:
             if with_index:
-                index = SearchIndex(self.folder / "index", archive)  # follows every write
+                index = SearchIndex(self.folder / "index", archive, follow=follow)
             yield archive, index
         finally:
             archive.close()
@@ -80,11 +81,11 @@ def cli(ctx: click.Context, folder: Path | None) -> None:
 @click.pass_obj
 def create(ctx: Context, sample: bool) -> None:
     """Create the archive's data folder (store, vocabulary, index)."""
-    with ctx.archive() as (archive, index):
+    with ctx.archive(follow=False) as (archive, index):
         if sample and archive.last_sequence() == 0:
             _import(archive, [SAMPLE_DIR / name for name in SAMPLE_FILES], agent="sample")
         assert index is not None
-        index.catch_up()
+        _index(index)
         click.echo(f"archive ready in {ctx.folder} ({sum(1 for _ in archive.record_ids())} "
                    f"statements, URIs under {archive.base})")
 
@@ -124,10 +125,27 @@ _DATE_ORDER = click.Choice(["day", "month"])
 @click.pass_obj
 def import_(ctx: Context, files: tuple[Path, ...], first: str | None) -> None:
     """Import records from .json, .jsonl, .csv, .ttl, .jsonld, .nq, .trig (each all or nothing)."""
-    with ctx.archive() as (archive, _):
-        saved = _import(archive, list(files), agent=_agent(),
-                        dayfirst=None if first is None else first == "day")
+    with ctx.archive(follow=False) as (archive, index):
+        try:
+            saved = _import(archive, list(files), agent=_agent(),
+                            dayfirst=None if first is None else first == "day")
+        finally:
+            assert index is not None
+            _index(index)  # what was stored is indexed, even if a later file was refused
         click.echo(f"imported {len(saved)} statements from {len(files)} file(s)")
+
+
+def _index(index: SearchIndex) -> None:
+    """Bring the index up to date with a progress bar (the long part of an import)."""
+    bar = _bar(0, "index")
+    index.catch_up(lambda done, total: _advance(bar, done, total))
+    bar.close()
+
+
+def _advance(bar: tqdm, done: int, total: int) -> None:
+    bar.total = total
+    bar.n = done
+    bar.refresh()
 
 
 @cli.command()
@@ -213,13 +231,7 @@ def reindex(ctx: Context) -> None:
     with ctx.archive(with_index=False) as (archive, _):
         index = SearchIndex(ctx.folder / "index", archive, follow=False)
         bar = _bar(0, "reindex")
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        count = index.reindex(progress)
+        count = index.reindex(lambda done, total: _advance(bar, done, total))
         bar.close()
         click.echo(f"indexed {count} statements")
 
