@@ -130,14 +130,18 @@ def map_speech(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def read_ungdc(path: Path = UNGDC_PATH, limit: int | None = None) -> Iterator[dict[str, Any]]:
-    """Yield the corpus's speeches as records, in file order, at most ``limit`` of them."""
+def read_ungdc(path: Path = UNGDC_PATH, limit: int | None = None, every: int = 1
+               ) -> Iterator[dict[str, Any]]:
+    """Yield every ``every``-th speech of the corpus as a record, in file order, at most
+    ``limit`` of them (``every`` > 1 spreads a small sample over the years)."""
     opener = gzip.open if path.suffix == ".gz" else open
+    count = 0
     with opener(path, "rt", encoding="utf-8") as lines:
-        for count, line in enumerate(lines):
+        for number, line in enumerate(lines):
             if limit is not None and count >= limit:
                 return
-            if line.strip():
+            if number % every == 0 and line.strip():
+                count += 1
                 yield map_speech(json.loads(line))
 
 

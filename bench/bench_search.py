@@ -10,8 +10,6 @@ snippets and issuer/year counts).
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import random
 import re
 import resource
@@ -24,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive import Archive
-from archive.corpus import UNGDC_PATH, map_speech
+from archive.corpus import read_ungdc
 from search import SearchIndex
 from search.documents import decompress
 
@@ -33,16 +31,7 @@ WORD = re.compile(r"[a-z]{5,}")
 
 def load(count: int, corpus_size: int = 6500) -> list[dict]:
     """``count`` speeches spread over the corpus's years (every k-th line)."""
-    step = max(1, corpus_size // count)
-    records = []
-    with gzip.open(UNGDC_PATH, "rt", encoding="utf-8") as lines:
-        for number, line in enumerate(lines):
-            if number % step:
-                continue
-            records.append(map_speech(json.loads(line)))
-            if len(records) == count:
-                break
-    return records
+    return list(read_ungdc(limit=count, every=max(1, corpus_size // count)))
 
 
 def queries(records: list[dict], per_kind: int, rng: random.Random) -> dict[str, list]:

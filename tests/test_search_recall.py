@@ -3,8 +3,6 @@ find it in the top three."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
 import random
 import re
@@ -14,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive import Archive
-from archive.corpus import map_speech
+from archive.corpus import read_ungdc
 from search import SearchIndex
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ungdc-1990-2024.jsonl.gz"
@@ -24,15 +22,7 @@ WORD = re.compile(r"[a-z]{4,}")
 
 def speeches(count: int = SAMPLE, step: int = STEP) -> list[dict]:
     """Every ``step``-th speech of the corpus, mapped to a record, ``count`` of them."""
-    records = []
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-        for number, line in enumerate(lines):
-            if number % step:
-                continue
-            records.append(map_speech(json.loads(line)))
-            if len(records) == count:
-                break
-    return records
+    return list(read_ungdc(CORPUS, limit=count, every=step))
 
 
 def distinctive_words(records: list[dict], rng: random.Random) -> dict[str, list[str]]:
