@@ -20,11 +20,11 @@ from typing import Any
 
 import pyoxigraph as ox
 import requests
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.term import Node
 
 from archive.errors import ArchiveError, Conflict
-from archive.store import from_ox, to_ox
+from archive.store import GraphReading, from_ox, to_ox
 from vocab import RA
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -88,7 +88,7 @@ def _text(term: Node) -> str:
     return str(to_ox(term))
 
 
-class RemoteStore:
+class RemoteStore(GraphReading):
     """The named graphs under ``prefix`` on the SPARQL endpoint at ``url``."""
 
     shared = True  # other processes may write: never cache what the store says
@@ -183,12 +183,6 @@ class RemoteStore:
         rows = self.select(f"SELECT * WHERE {{ GRAPH {_text(name)} {{ {s} {p} ?o }} }}")
         for row in rows:
             yield row.get("s", subject), row.get("p", predicate), row["o"]
-
-    def graph(self, name: URIRef, into: Graph | None = None) -> Graph:
-        graph = into if into is not None else Graph()
-        for triple in self.triples(name):
-            graph.add(triple)
-        return graph
 
     def named_graphs(self) -> Iterator[URIRef]:
         """The graphs under the prefix (an engine's own system graphs are not the archive's)."""

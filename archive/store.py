@@ -60,7 +60,22 @@ def quads_of(graph: Graph, name: URIRef) -> list[ox.Quad]:
     return [ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_name) for s, p, o in graph]
 
 
-class Store:
+class GraphReading:
+    """What every backend derives from its ``triples``: a named graph as an rdflib graph."""
+
+    def triples(self, name: URIRef, subject: Node | None = None,
+                predicate: Node | None = None) -> Iterator[tuple[Node, Node, Node]]:
+        raise NotImplementedError
+
+    def graph(self, name: URIRef, into: Graph | None = None) -> Graph:
+        """The named graph ``name`` as an rdflib graph (added to ``into`` if given)."""
+        graph = into if into is not None else Graph()
+        for triple in self.triples(name):
+            graph.add(triple)
+        return graph
+
+
+class Store(GraphReading):
     """An Oxigraph store in a folder (or in memory when ``path`` is None)."""
 
     shared = False  # only this process writes (the folder is locked): caching is safe
@@ -104,13 +119,6 @@ class Store:
         )
         for quad in pattern:
             yield from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)
-
-    def graph(self, name: URIRef, into: Graph | None = None) -> Graph:
-        """The named graph ``name`` as an rdflib graph (added to ``into`` if given)."""
-        graph = into if into is not None else Graph()
-        for triple in self.triples(name):
-            graph.add(triple)
-        return graph
 
     def named_graphs(self) -> Iterator[URIRef]:
         for name in self._ox.named_graphs():

@@ -141,14 +141,21 @@ def _checked_id(record_id: str) -> str:
     return record_id
 
 
-@bp.get("/statements/<record_id>")
-def statement(record_id: str) -> Response:
-    archive = get_archive()
+def _tombstone_if_deleted(archive: Archive, record_id: str) -> Response | None:
+    """The 410 tombstone of a deleted statement, None for a current one (404 if unknown)."""
     state = archive.state(_checked_id(record_id))
     if state is None:
         raise NotFound(f"there is no statement '{record_id}'")
     if state[1] == "delete":
         return respond(tombstone_page(archive, record_id), negotiate(), "things/tombstone.html")
+    return None
+
+
+@bp.get("/statements/<record_id>")
+def statement(record_id: str) -> Response:
+    archive = get_archive()
+    if gone := _tombstone_if_deleted(archive, record_id):
+        return gone
     return answer(f"statements/{record_id}", "things/statement.html", statement_page,
                   archive, record_id)
 
@@ -284,11 +291,8 @@ def similar(record_id: str) -> str:
 @bp.get("/statements/<record_id>/versions/<int:number>")
 def version(record_id: str, number: int) -> Response:
     archive = get_archive()
-    state = archive.state(_checked_id(record_id))
-    if state is None:
-        raise NotFound(f"there is no statement '{record_id}'")
-    if state[1] == "delete":
-        return respond(tombstone_page(archive, record_id), negotiate(), "things/tombstone.html")
+    if gone := _tombstone_if_deleted(archive, record_id):
+        return gone
     return answer(f"versions/{record_id}/{number}", "things/version.html", version_page,
                   archive, record_id, number)
 
