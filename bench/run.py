@@ -327,21 +327,18 @@ def verdict(ratio: float, limit: float, higher_is_better: bool = False) -> str:
 
 def table(size: int, args: argparse.Namespace, r: dict[str, Any]) -> str:
     megabytes, runs = r["megabytes"], r["import"]
-    rate = [size / s for s in runs]
-    base = [size / s for s in r["baseline"]]
-    lines = [f"## {size:,} statements", "", f"Command: `{r['command']}`  ",
+    title = f"## {size:,} statements" + (", served from an archive imported earlier"
+                                         if args.existing else "")
+    lines = [title, "", f"Command: `{r['command']}`  ",
              f"Machine: {r['machine']}  ",
              f"Data: {size:,} generated statements (seed {args.seed}), {megabytes:,.1f} MB of "
              f"JSON; whole run {r['elapsed'] / 60:.0f} min.", "",
              "| figure | min | median | max | baseline (median) | ratio | target |",
              "|---|---:|---:|---:|---:|---:|---|"]
-    ratio = statistics.median(rate) / statistics.median(base)
-    lines.append(f"| import end to end, statements/s | {spread(rate)} | Whoosh writer "
-                 f"{statistics.median(base):,.1f} | {ratio:.2f} | ≥ 1.5×: "
-                 f"{verdict(ratio, 1.5, True)} |")
-    mbs = spread([megabytes / s for s in runs], "{:,.2f}")
-    lines.append(f"| import end to end, MB/s | {mbs} | "
-                 f"{megabytes / statistics.median(r['baseline']):,.2f} | | |")
+    if runs:
+        lines += import_rows(size, megabytes, runs, r["baseline"])
+    else:
+        lines.append("| import end to end | not run (--existing) | | | | | |")
     reindex = spread(r["reindex"]) if r["reindex"] else "not run (--no-reindex) | |"
     lines.append(f"| reindex, s | {reindex} | | | |")
     for kind, row in r["search"].items():
@@ -375,15 +372,28 @@ def table(size: int, args: argparse.Namespace, r: dict[str, Any]) -> str:
     lines.append(f"| peak RSS while serving, MB | {serve['rss_mb']:,.0f} | | | | | ≤ 1024: "
                  f"{verdict(serve['rss_mb'], 1024)} |")
     lines.append(f"| store on disk, MB | {r['store_mb']:,.1f} | | | | | |")
-    lines.append(f"| index on disk, MB | {r['index_mb']:,.1f} | | | Whoosh writer "
-                 f"{r['baseline_mb']:,.1f}, FTS5 {r['fts_mb']:,.1f} | | |")
+    writer = f"Whoosh writer {r['baseline_mb']:,.1f}, " if r["baseline"] else ""
+    lines.append(f"| index on disk, MB | {r['index_mb']:,.1f} | | | {writer}FTS5 "
+                 f"{r['fts_mb']:,.1f} | | |")
     lines.append(f"| HTTP errors during the load | {serve['errors']} | | | | | |")
     return "\n".join(lines) + "\n"
 
 
-def write_section(size: int, text: str) -> None:
-    """Replace (or append) this size's section of docs/benchmarks.md."""
-    begin, end = f"<!-- size {size} -->", f"<!-- /size {size} -->"
+def import_rows(size: int, megabytes: float, runs: list[float], baseline: list[float]
+                ) -> list[str]:
+    rate = [size / s for s in runs]
+    base = statistics.median([size / s for s in baseline])
+    ratio = statistics.median(rate) / base
+    mbs = spread([megabytes / s for s in runs], "{:,.2f}")
+    return [f"| import end to end, statements/s | {spread(rate)} | Whoosh writer {base:,.1f} | "
+            f"{ratio:.2f} | ≥ 1.5×: {verdict(ratio, 1.5, True)} |",
+            f"| import end to end, MB/s | {mbs} | "
+            f"{megabytes / statistics.median(baseline):,.2f} | | |"]
+
+
+def write_section(key: str, text: str) -> None:
+    """Replace (or append) the section ``key`` (e.g. "size 10000") of docs/benchmarks.md."""
+    begin, end = f"<!-- {key} -->", f"<!-- /{key} -->"
     current = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
     block = f"{begin}\n{text}{end}"
     if begin in current and end in current:
@@ -407,12 +417,15 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     say(f"generated {len(records):,} statements, {r['megabytes']:.1f} MB")
     data = work / "data"
     r["import"], r["baseline"] = [], []
-    for n in range(args.import_runs):
+    if args.existing:
+        say(f"copying {args.existing}")
+        shutil.copytree(args.existing, data)
+    for n in range(0 if args.existing else args.import_runs):
         r["baseline"].append(whoosh_baseline(records, work / "whoosh"))
         r["import"].append(import_once(records, data)["seconds"])
         say(f"import run {n + 1}: {r['import'][-1]:.0f} s, Whoosh writer "
             f"{r['baseline'][-1]:.0f} s")
-    r["baseline_mb"] = folder_size(work / "whoosh") / 1e6
+    r["baseline_mb"] = folder_size(work / "whoosh") / 1e6 if r["baseline"] else 0.0
     app = open_app(data)
     archive, index = app.extensions["archive"], app.extensions["index"]
     r["reindex"] = [] if args.no_reindex else \
@@ -465,6 +478,9 @@ def main() -> None:
     parser.add_argument("--sparql-repeat", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10, help="per load test (max 120)")
     parser.add_argument("--no-write", action="store_true", help="print, leave the doc alone")
+    parser.add_argument("--existing", type=Path, metavar="DATA_DIR",
+                        help="measure a copy of an archive already imported from the same "
+                             "--size and --seed instead of importing (no import figures)")
     parser.add_argument("--no-reindex", action="store_true",
                         help="skip timing a full reindex (the longest step at 100k)")
     args = parser.parse_args()
@@ -477,7 +493,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     print(text)
     if not args.no_write:
-        write_section(args.size, text)
+        write_section(f"size {args.size}" + (" existing" if args.existing else ""), text)
 
 
 if __name__ == "__main__":
