@@ -335,3 +335,56 @@ def test_delete_after_confirmation_then_restore(app: Any, client: Any, editor: s
 def test_statement_pages_offer_archivist_tools_when_signed_in(client: Any, editor: str) -> None:
     page = text_of(client.get(f"/statements/{SEED}", headers=HTML))
     assert f'href="/edit/{SEED}"' in page and "Sign out" in page
+
+
+def test_labels_are_english_whatever_order_the_graph_holds_them(pages_app: Any) -> None:
+    from rdflib import RDFS, Graph, Literal, URIRef
+
+    from web.things import label_of
+
+    thing = URIRef("https://w3id.org/rights-archive/vocab#Change")
+    for order in (("fr", "en", "es"), ("es", "fr", "en"), ("en", "es", "fr")):
+        graph = Graph()
+        for lang in order:
+            graph.add((thing, RDFS.label, Literal({"en": "change", "fr": "modification",
+                                                   "es": "cambio"}[lang], lang=lang)))
+        with pages_app.test_request_context("/vocab"):
+            assert label_of(graph, thing) == "change"
+    page = pages_app.test_client().get("/vocab", headers=HTML).get_data(as_text=True)
+    assert '<dt id="Change">change <code>' in page
+
+
+def test_a_statement_with_several_versions_shows_each_change(app: Any, client: Any,
+                                                             editor: str) -> None:
+    from tests.conftest import SAMPLE, read_jsonl
+
+    record = next(r for r in read_jsonl(SAMPLE / "statements.jsonl") if r["id"] == SEED)
+    archive = app.extensions["archive"]
+    archive.save([{**record, "summary": "First changed summary."}], agent="ed", replace=True)
+    archive.save([{**record, "summary": "Second changed summary."}], agent="ed", replace=True)
+    page = html.fromstring(client.get(f"/statements/{SEED}", headers=HTML).data)
+    entries = page.xpath('//section[@class="history"]/ol/li')
+    assert len(entries) == 3
+    newest, middle, oldest = (entry.xpath('.//pre[@class="diff"]') for entry in entries)
+    assert not oldest
+    assert any("Second changed summary." in (s.text or "")
+               for s in newest[0].xpath('.//span[@class="added"]'))
+    assert any("First changed summary." in (s.text or "")
+               for s in newest[0].xpath('.//span[@class="removed"]'))
+    assert any("First changed summary." in (s.text or "")
+               for s in middle[0].xpath('.//span[@class="added"]'))
+
+
+@pytest.mark.parametrize("args", [
+    {}, {"q": ["water rights"]}, {"q": ["a&b=c"], "page": ["3"]},
+    {"q": ["x"], "type": ["report"], "page": ["2"]}, {"topic": ["women's rights"]},
+])
+def test_facet_links_built_in_bulk_match_single_toggles(pages_app: Any,
+                                                        args: dict[str, list[str]]) -> None:
+    from web.search_views import toggle, toggler
+
+    with pages_app.test_request_context("/search"):
+        for name in ("issuer", "type", "topic"):
+            href = toggler(args, name)
+            for value in ("Amnesty International", "report", "women's rights", "ä & ö"):
+                assert href(value) == toggle(args, name, value)

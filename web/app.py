@@ -52,8 +52,9 @@ def _explicit_base() -> str | None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import api, home, security, signin
+    from web import api, home, page_cache, security, signin
 
+    page_cache.init_app(app)  # first: a page served from memory skips the other hooks
     app.register_blueprint(home.bp)
     security.init_app(app)
     app.register_blueprint(signin.bp)

@@ -11,23 +11,42 @@ import difflib
 import hashlib
 import json
 import re
+import weakref
 from collections import Counter
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    has_request_context,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, SKOS, XSD
 
-from archive import Archive, NotFound
+from archive import Archive, Gone, NotFound
 from archive.dates import DateError, from_literal
 from archive.history import snapshot_graph
 from archive.record import ID_PATTERN, Record
 from vocab import MODEL_FILES, RA, SCHEME_FILES, VOCAB_DIR
 from web import charts
 from web.app import get_archive, get_index
-from web.conneg import CONTEXT_PATH, Page, Validators, negotiate, not_modified, respond
+from web.conneg import (
+    CONTEXT_PATH,
+    GRAPH_FORMATS,
+    Page,
+    Validators,
+    negotiate,
+    not_modified,
+    respond,
+)
 
 bp = Blueprint("things", __name__)
 
@@ -57,33 +76,65 @@ def vocabulary_stamp() -> str:
     return digest.hexdigest()[:16]
 
 
+#: The time of the newest change per archive, read once per change-log position.
+_LAST_CHANGE: weakref.WeakKeyDictionary[Archive, tuple[int, datetime | None]] = \
+    weakref.WeakKeyDictionary()
+
+
+def last_change_time(archive: Archive, sequence: int) -> datetime | None:
+    """When change ``sequence`` (the newest) was made; read from the log once per position."""
+    known = _LAST_CHANGE.get(archive)
+    if known is not None and known[0] == sequence:
+        return known[1]
+    last = archive.changes(sequence - 1, 1) if sequence else []
+    time = last[0].time if last else None
+    _LAST_CHANGE[archive] = (sequence, time)
+    return time
+
+
 def log_validators(archive: Archive, key: str) -> Validators:
     """Validators from the change log: any write anywhere changes every page's ETag."""
     sequence = archive.last_sequence()
-    last = archive.changes(sequence - 1, 1) if sequence else []
-    return Validators(f"{key}|{sequence}|{vocabulary_stamp()}", last[0].time if last else None)
+    return Validators(f"{key}|{sequence}|{vocabulary_stamp()}",
+                      last_change_time(archive, sequence))
 
 
 def answer(key: str, template: str, compute: Any, *args: Any) -> Response:
-    """Negotiate, answer 304 when unchanged, else compute the page and render it."""
+    """Negotiate, answer 304 when unchanged, else compute the page and render it.
+
+    The thesaurus labels of the concepts a graph names are added only for the RDF formats
+    (the page and its JSON twin take labels from the thesauri directly).
+    """
     fmt = negotiate()
-    validators = log_validators(get_archive(), key)
+    archive = get_archive()
+    validators = log_validators(archive, key)
     cached = not_modified(validators, fmt)
     if cached is not None:
         return cached
-    return respond(compute(*args), fmt, template, validators)
+    page = compute(*args)
+    if fmt in GRAPH_FORMATS:
+        add_concept_labels(archive, page.graph)
+    return respond(page, fmt, template, validators)
 
 
 # Links and labels -----------------------------------------------------------------------
 
 def link_for(uri: str) -> str | None:
     """The local page of a thing URI under our base (None for outside URIs)."""
+    root = request.script_root if has_request_context() else ""
+    return _local_link(get_archive().base, root, str(uri))
+
+
+@lru_cache(maxsize=16384)
+def _local_link(base: str, root: str, uri: str) -> str | None:
+    """:func:`link_for` for the archive with ``base`` served under ``root`` (the same things
+    are linked from page after page, and ``url_for`` is slow)."""
     archive = get_archive()
-    parts = archive.uris.split(str(uri))
+    parts = archive.uris.split(uri)
     if parts is None:
-        base = archive.base + "vocab"
-        if str(uri).startswith(base + "/") and str(uri)[len(base) + 1:] in VOCAB_NAMES:
-            return url_for("things.vocabulary", name=str(uri)[len(base) + 1:])
+        vocab = base + "vocab"
+        if uri.startswith(vocab + "/") and uri[len(vocab) + 1:] in VOCAB_NAMES:
+            return url_for("things.vocabulary", name=uri[len(vocab) + 1:])
         return None
     kind, slug = parts
     if kind == "statements":
@@ -105,10 +156,16 @@ def label_of(graph: Graph, uri: URIRef) -> str:
         if concept:
             return concept.label()
     for predicate in (RDFS.label, SKOS.prefLabel, DCTERMS.title):
-        value = graph.value(uri, predicate)
-        if value is not None:
-            return str(value)
+        values = list(graph.objects(uri, predicate))
+        if values:
+            return str(min(values, key=_label_rank))
     return str(uri).rstrip("/").rsplit("/", 1)[-1]
+
+
+def _label_rank(value: Any) -> tuple[int, str, str]:
+    """English (or untagged) labels first, then by language and text: the same on every run."""
+    language = getattr(value, "language", None) or ""
+    return (0 if language in ("", "en") else 1, language, str(value))
 
 
 def date_text(literal: Any) -> str:
@@ -153,18 +210,25 @@ def _tombstone_if_deleted(archive: Archive, record_id: str) -> Response | None:
 
 @bp.get("/statements/<record_id>")
 def statement(record_id: str) -> Response:
+    """A current statement, or the tombstone of a deleted one (its history says which)."""
     archive = get_archive()
-    if gone := _tombstone_if_deleted(archive, record_id):
-        return gone
+    versions = archive.history(_checked_id(record_id))  # NotFound for an unknown id
+    if versions[-1].kind == "delete":
+        return respond(tombstone_page(archive, record_id), negotiate(), "things/tombstone.html")
     return answer(f"statements/{record_id}", "things/statement.html", statement_page,
-                  archive, record_id)
+                  archive, record_id, versions)
 
 
-def statement_page(archive: Archive, record_id: str) -> Page:
-    """Everything about one current statement, in every form."""
+def statement_page(archive: Archive, record_id: str, versions: list[Any] | None = None
+                   ) -> Page:
+    """Everything about one current statement, in every form (``versions``: its history,
+    when the caller has just read it)."""
     uri = archive.uris.statement(record_id)
-    graph = add_concept_labels(archive, archive.record_graph(record_id))
-    versions = archive.history(record_id)
+    graph = archive.store.graph(uri)
+    if not len(graph):
+        raise Gone(f"statement '{record_id}' was deleted")
+    archive.add_resources(graph)
+    versions = versions or archive.history(record_id)
     graph.add((uri, RA.currentVersion, versions[-1].uri))
     record = archive.mapper.from_rdf(graph, uri)
     data = {"uri": str(uri), **record.to_json()}
@@ -174,7 +238,7 @@ def statement_page(archive: Archive, record_id: str) -> Page:
         "date": date_text(graph.value(uri, DCTERMS.issued)),
         "date_iso": str(graph.value(uri, DCTERMS.issued) or ""),
         "paragraphs": [p.strip() for p in (record.text or "").split("\n\n") if p.strip()],
-        "history": history_entries(archive, record_id, versions),
+        "history": history_entries(archive, record_id, versions, record),
         "graph_svg": charts.relation_graph(record.title_text(), relations),
         "citation": citation(record, graph, uri),
         "schema_org": schema_statement(record, graph, uri),
@@ -218,14 +282,22 @@ def short_url(url: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip("/") + "…"
 
 
-def history_entries(archive: Archive, record_id: str, versions: list[Any]) -> list[dict]:
-    """Versions newest first, each with a readable diff from the one before it."""
+def history_entries(archive: Archive, record_id: str, versions: list[Any],
+                    current_record: Record) -> list[dict]:
+    """Versions newest first, each with a readable diff from the one before it.
+
+    ``current_record`` is the content of the newest version; older ones are read from
+    their snapshots, and only when there is something to compare (two versions with content).
+    """
+    with_content = sum(version.kind != "delete" for version in versions)
     entries, previous = [], None
     for version in versions:
         lines: list[str] = []
-        if version.kind != "delete":
-            current = json.dumps(archive.version_record(record_id, version.number).to_json(),
-                                 indent=2, ensure_ascii=False, sort_keys=True).splitlines()
+        if version.kind != "delete" and with_content > 1:
+            record = (current_record if version is versions[-1]
+                      else version_content(archive, record_id, version))
+            current = json.dumps(record.to_json(), indent=2, ensure_ascii=False,
+                                 sort_keys=True).splitlines()
             if previous is not None:
                 lines = list(difflib.unified_diff(
                     previous, current, f"version {version.number - 1}",
@@ -237,6 +309,16 @@ def history_entries(archive: Archive, record_id: str, versions: list[Any]) -> li
                                         number=version.number)
                         if version.kind != "delete" else None})
     return entries[::-1]
+
+
+def version_content(archive: Archive, record_id: str, version: Any) -> Record:
+    """The record as it was at ``version`` (a superseded one keeps its content as a
+    snapshot; the current one is the statement graph)."""
+    uri = archive.uris.statement(record_id)
+    content = (snapshot_graph(version.snapshot) if version.snapshot
+               else archive.store.graph(uri))
+    archive.add_resources(content)
+    return archive.mapper.from_rdf(content, uri)
 
 
 def more_like_this(record_id: str, limit: int = 5) -> list[Any]:
@@ -303,7 +385,7 @@ def version_page(archive: Archive, record_id: str, number: int) -> Page:
     uri = archive.uris.statement(record_id)
     graph = (snapshot_graph(meta.snapshot) if meta.snapshot
              else archive.store.graph(uri))
-    archive.add_resources(add_concept_labels(archive, graph))
+    archive.add_resources(graph)
     for triple in archive.store.triples(archive.uris.history(record_id), meta.uri):
         graph.add(triple)
     data = {"uri": str(uri), "version": number, "time": meta.time.isoformat(),
@@ -338,7 +420,7 @@ def describe(archive: Archive, kind: str, uri: URIRef) -> Graph:
             graph.add(triple)
     if not len(graph):
         raise NotFound(f"there is no {KIND_NAMES[kind].lower()} at {uri}")
-    return add_concept_labels(archive, graph)
+    return graph
 
 
 def linked_statements(archive: Archive, predicate: URIRef, uri: URIRef) -> list[dict[str, Any]]:
