@@ -28,13 +28,17 @@ def layout_helpers() -> dict[str, Any]:
 
 def path_link(path: str) -> str | None:
     """The URL of the view registered at ``path`` (None while no blueprint serves it)."""
-    for rule in current_app.url_map.iter_rules():
-        if rule.rule == path and not rule.arguments:
-            try:
-                return url_for(rule.endpoint)
-            except BuildError:
-                return None
-    return None
+    endpoints = current_app.extensions.get("home.endpoints")
+    if endpoints is None:  # the URL map is complete once the app serves requests
+        endpoints = {rule.rule: rule.endpoint for rule in current_app.url_map.iter_rules()
+                     if not rule.arguments}
+        current_app.extensions["home.endpoints"] = endpoints
+    if path not in endpoints:
+        return None
+    try:
+        return url_for(endpoints[path])
+    except BuildError:
+        return None
 
 
 def signed_in_agent() -> Any:

@@ -153,5 +153,6 @@ def _limiter(app: Flask) -> Limiter:
     limiter = Limiter(get_remote_address, app=app,
                       default_limits=[_limit(b) for b in ("sparql", "api", "signin")],
                       storage_uri=app.config["RATELIMIT_STORAGE_URI"])
+    limiter.request_filter(lambda: _bucket() is None)  # pages skip parsing every limit
     app.extensions["security.limiter"] = limiter
     return limiter
