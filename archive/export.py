@@ -2,13 +2,19 @@
 
 An export holds the public data (statement graphs and the resources they name) as N-Quads,
 TriG, Turtle, JSON or JSON Lines; importing it into an empty archive gives an isomorphic
-dataset. A backup is a consistent copy of the whole data folder's store and settings.
+dataset. A backup is a consistent copy of the whole store and the data folder's settings;
+an archive on a SPARQL engine is backed up as an embedded store and restored into an
+engine (or, without one configured, into a data folder).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import shutil
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -17,6 +23,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from archive.errors import ArchiveError, BadInput
+from archive.store import is_remote, open_store
 from vocab import bind_prefixes
 
 if TYPE_CHECKING:
@@ -85,28 +92,86 @@ def _export_json(archive: Archive, output: IO[bytes], fmt: str,
     return count
 
 
-def backup(archive: Archive, target: Path) -> None:
-    """Copy the store (consistently, even while it is being written) and settings."""
+def backup(archive: Archive, target: Path, *, attempts: int = 5) -> None:
+    """Copy the store (consistently, even while it is being written) and settings.
+
+    An embedded store copies a snapshot. A remote store is copied graph by graph while
+    other processes may write, so the copy is kept only when the change log did not move
+    and no write was in flight meanwhile; otherwise it is taken again (up to ``attempts``).
+    """
     if target.exists() and any(target.iterdir()):
         raise ArchiveError(f"the backup folder {target} exists and is not empty")
     if archive.data_dir is None:
         raise ArchiveError("an in-memory archive cannot be backed up")
     target.mkdir(parents=True, exist_ok=True)
-    archive.store.backup(target / "store")
+    if archive.store.shared:
+        _copy_when_still(archive, target / "store", attempts)
+    else:
+        archive.store.backup(target / "store")
     for name in ("archive.json", "auth.sqlite3"):
         if (archive.data_dir / name).exists():
             shutil.copy2(archive.data_dir / name, target / name)
 
 
-def restore(backup_dir: Path, data_dir: Path) -> None:
-    """Make ``data_dir`` a copy of a backup; it must not hold an archive yet."""
+def _copy_when_still(archive: Archive, target: Path, attempts: int) -> None:
+    """A copy of a shared store taken while no write landed (see :func:`backup`)."""
+    store = archive.store
+    for attempt in range(attempts):
+        before = archive.last_sequence()
+        if not store.writing():
+            store.backup(target)
+            if archive.last_sequence() == before and not store.writing():
+                return
+            shutil.rmtree(target)
+        time.sleep(0.5 * (attempt + 1))
+    raise ArchiveError(f"the archive kept changing during {attempts} attempts to copy it; "
+                       "run the backup again at a quieter moment")
+
+
+def restore(backup_dir: Path, data_dir: Path, store: str | None = None) -> None:
+    """Make ``data_dir`` a copy of a backup; it must not hold an archive yet.
+
+    When the archive lives on a SPARQL engine (``store``, else $RIGHTS_ARCHIVE_STORE), the
+    backup's graphs are loaded into it instead (change log last); it must hold none of this
+    archive's records, and ``data_dir`` gets the settings.
+    """
     if not (backup_dir / "store").is_dir() or not (backup_dir / "archive.json").exists():
         raise BadInput(f"{backup_dir} is not a backup made by 'rights-archive backup'")
-    if (data_dir / "store").exists():
+    location = store or os.environ.get("RIGHTS_ARCHIVE_STORE")
+    if is_remote(location):
+        _restore_remote(backup_dir, str(location))
+    elif (data_dir / "store").exists():
         raise ArchiveError(f"{data_dir} already holds an archive; restore into an empty folder "
                            "(or move the current one away first)")
+    else:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(backup_dir / "store", data_dir / "store")
     data_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(backup_dir / "store", data_dir / "store")
     for item in backup_dir.iterdir():
         if item.is_file():
             shutil.copy2(item, data_dir / item.name)
+
+
+def _restore_remote(backup_dir: Path, location: str) -> None:
+    """Load a backup into a SPARQL engine holding no records of the archive (see restore)."""
+    base = json.loads((backup_dir / "archive.json").read_text())["base_uri"]
+    vocabulary = f"{base}vocab/"
+    target = open_store(location, prefix=base)
+    try:
+        if any(not name.startswith(vocabulary) for name in target.named_graphs()):
+            raise ArchiveError(f"the SPARQL store at {location} already holds an archive under "
+                               f"{base}; restore into an engine without it (or migrate)")
+        source = ox.Store.read_only(str(backup_dir / "store"))
+        changes = ox.NamedNode(f"{base}changes")
+        names = [g for g in source.named_graphs() if g != changes]
+        with tempfile.NamedTemporaryFile(suffix=".nq") as dump:
+            quads = itertools.chain(
+                (q for name in names for q in source.quads_for_pattern(None, None, None, name)),
+                source.quads_for_pattern(None, None, None, changes))
+            ox.serialize(quads, dump, ox.RdfFormat.N_QUADS)
+            dump.flush()
+            del source
+            target.clear()
+            target.bulk_load(Path(dump.name), ox.RdfFormat.N_QUADS)
+    finally:
+        target.close()

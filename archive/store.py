@@ -153,15 +153,21 @@ class Store(GraphReading):
             self.graph(name, into=dataset.graph(name))
         return dataset
 
+    def quads(self, graphs: Iterable[URIRef] | None = None) -> Iterator[ox.Quad]:
+        """The quads of some graphs (default: every named graph), streamed."""
+        if graphs is None:
+            return (q for q in self._ox.quads_for_pattern(None, None, None, None)
+                    if isinstance(q.graph_name, ox.NamedNode))
+        return (q for name in graphs for q in self._ox.quads_for_pattern(
+            None, None, None, ox.NamedNode(str(name))))
+
     def dump(self, output: object, fmt: ox.RdfFormat, graphs: Iterable[URIRef] | None = None
              ) -> None:
         """Write quads to a binary file object in an RDF format, streaming."""
         if graphs is None:
             self._ox.dump(output, fmt)
             return
-        quads = (q for name in graphs for q in self._ox.quads_for_pattern(
-            None, None, None, ox.NamedNode(str(name))))
-        ox.serialize(quads, output, fmt)
+        ox.serialize(self.quads(graphs), output, fmt)
 
     # Writing -------------------------------------------------------------------------
 
@@ -195,6 +201,10 @@ class Store(GraphReading):
     def bulk_load(self, path: Path, fmt: ox.RdfFormat) -> None:
         """Load a whole file of quads without a transaction (restore into an empty store)."""
         self._ox.bulk_load(path=str(path), format=fmt)
+
+    def writing(self) -> bool:
+        """False: no other process writes to this store (see RemoteStore.writing)."""
+        return False
 
     def backup(self, target: Path) -> None:
         """A consistent copy of the store in ``target`` (which must not exist)."""
@@ -247,12 +257,14 @@ class StoreBackend(Protocol):
     def query(self, sparql: str, **options: Any) -> object: ...
     def __len__(self) -> int: ...
     def dataset(self, graphs: Iterable[URIRef] | None = None) -> Dataset: ...
+    def quads(self, graphs: Iterable[URIRef] | None = None) -> Iterator[ox.Quad]: ...
     def dump(self, output: object, fmt: ox.RdfFormat,
              graphs: Iterable[URIRef] | None = None) -> None: ...
     def apply(self, add: list[ox.Quad], remove: Iterable[ox.Quad] = (),
               drop: Iterable[URIRef] = ()) -> None: ...
     def graph_quads(self, name: URIRef) -> list[ox.Quad]: ...
     def bulk_load(self, path: Path, fmt: ox.RdfFormat) -> None: ...
+    def writing(self) -> bool: ...
     def backup(self, target: Path) -> None: ...
     def flush(self) -> None: ...
     def close(self) -> None: ...

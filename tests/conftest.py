@@ -2,12 +2,17 @@
 
 ``make_archive`` builds one with keyword-argument variants; ``app``/``client`` wrap it in
 the Flask app; ``live_server`` serves that app on a free loopback port for real clients.
+Tests that take ``store_backend`` run on the embedded store and on a private Virtuoso
+(``backend="virtuoso"``); module-scoped apps parametrized over the backends come from
+:func:`sample_module_app`, a copy of the sample saved once per test process.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
+import shutil
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rdflib import URIRef
 
 from archive import Archive
 from archive.settings import DEFAULT_BASE
@@ -47,41 +53,89 @@ def seed_record(sample_statements: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One private Virtuoso for the session (tests/virtuoso.py); skipped where not installed."""
+def virtuoso_login() -> Iterator[tuple[str, str]]:
+    """The account on this test process's Virtuoso servers, in the variables the archive
+    (and its SPARQL worker processes) read."""
+    user, password = "archive", secrets.token_urlsafe(16)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RIGHTS_ARCHIVE_STORE_USER", user)
+        patch.setenv("RIGHTS_ARCHIVE_STORE_PASSWORD", password)
+        yield user, password
+
+
+def _virtuoso(factory: pytest.TempPathFactory, name: str, login: tuple[str, str]
+              ) -> Iterator[Any]:
     from tests.virtuoso import Virtuoso, installed
 
     if not installed():
         if os.environ.get("CI"):
-            pytest.fail("CI must install virtuoso-opensource (see .ci/run)")
+            pytest.fail("CI must install virtuoso-opensource (see scripts/test)")
         pytest.skip("virtuoso-opensource is not installed (apt-get install -y "
                     "virtuoso-opensource)")
-    server = Virtuoso(tmp_path_factory.mktemp("virtuoso")).start()
-    yield server
-    server.stop()
+    server = Virtuoso(factory.mktemp(name), user=login[0], password=login[1]).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory, virtuoso_login: tuple[str, str]
+                    ) -> Iterator[Any]:
+    """A private Virtuoso (tests/virtuoso.py) per test process, each xdist worker its own,
+    for the archives of single tests; skipped where Virtuoso is not installed."""
+    yield from _virtuoso(tmp_path_factory, "virtuoso", virtuoso_login)
+
+
+@pytest.fixture(scope="session")
+def module_virtuoso_server(tmp_path_factory: pytest.TempPathFactory,
+                           virtuoso_login: tuple[str, str]) -> Iterator[Any]:
+    """A second one for the apps a module's tests share, so that one engine never holds two
+    archives at once (the deployment rule: one archive per engine, docs/deployment.md)."""
+    yield from _virtuoso(tmp_path_factory, "virtuoso-modules", virtuoso_login)
+
+
+def _vocabulary_graphs(base: str) -> list[str]:
+    from vocab import MODEL_FILES, SCHEME_FILES
+
+    return [base + path for path in (*MODEL_FILES.values(), *SCHEME_FILES.values())]
+
+
+def emptied(server: Any, base: str) -> str:
+    """``server``'s endpoint with the graphs under ``base`` dropped, but for the vocabulary
+    (which every new archive checks and re-stores when it differs from the files)."""
+    from archive.remote_store import RemoteStore
+
+    store = RemoteStore(server.url, prefix=base, read_only=False)
+    store.clear(keep=[URIRef(name) for name in _vocabulary_graphs(base)])
+    store.close()
+    return server.url
 
 
 @pytest.fixture
-def remote_store_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-                     ) -> Iterator[Callable[[str], str]]:
-    """``url(base)``: the Virtuoso endpoint, credentials set, ``base``'s graphs emptied."""
-    from archive.remote_store import RemoteStore
-
-    used: list[RemoteStore] = []
+def remote_store_url(request: pytest.FixtureRequest) -> Iterator[Callable[[str], str]]:
+    """``url(base)``: the Virtuoso endpoint, ``base``'s graphs emptied (again afterwards)."""
+    used: list[tuple[Any, str]] = []
 
     def url(base: str) -> str:
         server = request.getfixturevalue("virtuoso_server")
-        monkeypatch.setenv("RIGHTS_ARCHIVE_STORE_USER", server.user)
-        monkeypatch.setenv("RIGHTS_ARCHIVE_STORE_PASSWORD", server.password)
-        store = RemoteStore(server.url, prefix=base)
-        store.clear()
-        used.append(store)
-        return server.url
+        used.append((server, base))
+        return emptied(server, base)
 
     yield url
-    for store in used:
-        store.clear()
-        store.close()
+    for server, base in used:
+        emptied(server, base)
+
+
+def module_store(request: pytest.FixtureRequest, backend: str, base: str = DEFAULT_BASE
+                 ) -> str | None:
+    """The store location for an app shared by a module's tests (None: the data folder);
+    for Virtuoso, emptied now and when the module is done."""
+    if backend == "oxigraph":
+        return None
+    server = request.getfixturevalue("module_virtuoso_server")
+    request.addfinalizer(lambda: emptied(server, base))
+    return emptied(server, base)
 
 
 @pytest.fixture(params=["oxigraph", "virtuoso"])
@@ -178,18 +232,52 @@ def serving(app: Any) -> Iterator[str]:
 
 
 @contextmanager
-def sample_app(folder: Path, records: list[dict[str, Any]], **config: Any) -> Iterator[Any]:
-    """An app over ``records`` in ``folder`` (for module-scoped fixtures), closed afterwards."""
+def sample_app(folder: Path, records: list[dict[str, Any]], *, store: str | None = None,
+               **config: Any) -> Iterator[Any]:
+    """An app over ``records`` in ``folder`` (for module-scoped fixtures), closed afterwards;
+    ``store`` a SPARQL endpoint (see :func:`module_store`) instead of the folder's store."""
     from web.app import create_app
 
+    if store is not None:
+        config["ARCHIVE"] = Archive(folder, config.get("BASE_URI"), store=store)
     app = create_app({"TESTING": True, "DATA_DIR": folder, **config})
-    app.extensions["archive"].save(records, agent="test")
+    if records:
+        app.extensions["archive"].save(records, agent="test")
     try:
         yield app
     finally:
         if "sparql_pool" in app.extensions:
             app.extensions["sparql_pool"].close()
         app.extensions["archive"].close()
+
+
+@pytest.fixture(scope="session")
+def sample_folder(tmp_path_factory: pytest.TempPathFactory,
+                  sample_records: list[dict[str, Any]]) -> Path:
+    """A data folder with the whole sample saved (store, index), once per test process."""
+    folder = tmp_path_factory.mktemp("sample-folder")
+    with sample_app(folder, sample_records):
+        pass
+    return folder
+
+
+@contextmanager
+def sample_module_app(request: pytest.FixtureRequest, backend: str, **config: Any
+                      ) -> Iterator[Any]:
+    """An app over a copy of :func:`sample_folder` for a module's tests, on ``backend``
+    (for Virtuoso the copy is restored into the module's engine, with ``restore``)."""
+    from archive.export import restore
+
+    source = request.getfixturevalue("sample_folder")
+    folder = request.getfixturevalue("tmp_path_factory").mktemp(request.module.__name__)
+    store = module_store(request, backend)
+    if store is None:
+        shutil.copytree(source, folder, dirs_exist_ok=True)
+    else:
+        restore(source, folder, store=store)
+        shutil.copytree(source / "index", folder / "index")
+    with sample_app(folder, [], store=store, **config) as app:
+        yield app
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The write API: create, edit, delete, restore over HTTP, in JSON, JSON-LD and Turtle."""
+"""The write API: create, edit, delete, restore over HTTP, in JSON, JSON-LD and Turtle, with
+If-Match (412/428) and refusals (422), on the embedded store and on Virtuoso."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from rdflib import Literal, Namespace, URIRef
 
 from archive import Archive, changelog
+from archive.settings import DEFAULT_BASE
 from tests.conftest import serving
 from web.app import create_app
 
@@ -33,10 +35,11 @@ def api_new(record_id: str = "api-new-statement", **changes: Any) -> dict[str, A
 
 
 class ApiEnv:
-    """A real app over a real archive in a temporary folder, with tokens of each role."""
+    """A real app over a real archive in a temporary folder (its store there, or at the
+    SPARQL endpoint ``store``), with tokens of each role."""
 
-    def __init__(self, folder: Path, **config: Any) -> None:
-        self.archive = Archive(folder)
+    def __init__(self, folder: Path, store: str | None = None, **config: Any) -> None:
+        self.archive = Archive(folder, store=store)
         self.archive.save(api_records(), agent="test")
         self.app = create_app({"DATA_DIR": folder, "ARCHIVE": self.archive, "TESTING": True,
                                "RATELIMIT_ENABLED": False, **config})
@@ -58,8 +61,11 @@ class ApiEnv:
 
 
 @pytest.fixture
-def api_env(tmp_path: Path) -> Iterator[ApiEnv]:
-    env = ApiEnv(tmp_path / "data")
+def api_env(tmp_path: Path, store_backend: str, request: pytest.FixtureRequest
+            ) -> Iterator[ApiEnv]:
+    store = None if store_backend == "oxigraph" else \
+        request.getfixturevalue("remote_store_url")(DEFAULT_BASE)
+    env = ApiEnv(tmp_path / "data", store)
     yield env
     env.close()
 
@@ -246,7 +252,8 @@ def _csrf_from(page: str) -> str:
     return page[start:page.index('"', start)]
 
 
-def test_the_curl_examples_in_docs_api_md_run(make_app: Any, tmp_path: Path) -> None:
+def test_the_curl_examples_in_docs_api_md_run(make_app: Any, store_backend: str,
+                                              tmp_path: Path) -> None:
     """Every ``sh`` block of docs/api.md, in order, against a live server."""
     import os
     import re
@@ -256,12 +263,14 @@ def test_the_curl_examples_in_docs_api_md_run(make_app: Any, tmp_path: Path) -> 
 
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed")
-    app = make_app(api_records(), RATELIMIT_ENABLED=False)
+    app = make_app(api_records(), backend=store_backend, RATELIMIT_ENABLED=False)
     doc = (SAMPLE.parent.parent.parent / "docs" / "api.md").read_text()
     script = "set -euo pipefail\n" + "\n".join(re.findall(r"```sh\n(.*?)```", doc, re.S))
     with serving(app) as url:
         env = {**os.environ, "ARCHIVE": url.rstrip("/"),
                "RIGHTS_ARCHIVE_DATA": str(app.config["DATA_DIR"]),
+               **({"RIGHTS_ARCHIVE_STORE": app.extensions["archive"].store.url}
+                  if store_backend == "virtuoso" else {}),
                "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
         result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, text=True,
                                 capture_output=True, timeout=120, check=False)

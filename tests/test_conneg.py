@@ -14,7 +14,7 @@ from pyld import jsonld
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-from tests.conftest import sample_app, serving
+from tests.conftest import sample_module_app, serving
 
 SEED = "us-human-rights-cities-alliance-2018-06-22"
 EVENT = "events/us-withdrawal-from-the-un-human-rights-council"
@@ -26,9 +26,9 @@ RDF_TYPES = {"text/turtle": "turtle", "application/ld+json": "json-ld",
 FORMAT_KEYS = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt"}
 
 
-@pytest.fixture(scope="module")
-def conneg_app(tmp_path_factory: pytest.TempPathFactory, sample_records: list) -> Iterator[Any]:
-    with sample_app(tmp_path_factory.mktemp("conneg"), sample_records) as app:
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def conneg_app(request: pytest.FixtureRequest) -> Iterator[Any]:
+    with sample_module_app(request, request.param) as app:
         yield app
 
 
@@ -175,9 +175,9 @@ def test_unknown_thing_is_404(conneg_server: str) -> None:
         assert response.status_code == 404, path
 
 
-def test_deleted_statement_is_410_in_every_format(make_app: Any, sample_statements: list
-                                                  ) -> None:
-    app = make_app(sample_statements)
+def test_deleted_statement_is_410_in_every_format(make_app: Any, store_backend: str,
+                                                  sample_statements: list) -> None:
+    app = make_app(sample_statements, backend=store_backend)
     app.extensions["archive"].delete(SEED, agent="test")
     client = app.test_client()
     page = client.get(f"/statements/{SEED}")

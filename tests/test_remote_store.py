@@ -116,14 +116,16 @@ def test_terms_survive_the_engine(make_archive, store_backend):
 
 
 def test_export_is_isomorphic_across_backends_and_migration_round_trips(
-        make_archive, sample_records, remote_store_url, tmp_path):
-    embedded = make_archive(sample_records)
+        make_archive, sample_statements, sample_records, remote_store_url, tmp_path):
+    # the statements and a dozen speeches: more graphs than one migration batch (25)
+    records = sample_statements + sample_records[len(sample_statements):][:12]
+    embedded = make_archive(records)
     embedded.delete(SEED_ID, agent="test")
     remote = Archive(None, embedded.base, store=remote_store_url(embedded.base))
     back = Archive(tmp_path / "back", embedded.base, store=tmp_path / "back" / "store")
     try:
         there = migrate(embedded, remote)
-        assert there.last_sequence == embedded.last_sequence() == len(sample_records) + 1
+        assert there.last_sequence == embedded.last_sequence() == len(records) + 1
         again = migrate(remote, back)
         assert again.graphs == there.graphs and again.quads == there.quads
         assert compare(embedded, back) == []
@@ -196,7 +198,10 @@ def two_servers(virtuoso_server, remote_store_url, tmp_path
     url = remote_store_url("http://localhost:5000/")
     env = {**os.environ, **virtuoso_server.environment, "RIGHTS_ARCHIVE_STORE": url}
     env.pop("RIGHTS_ARCHIVE_DATA", None)
-    subprocess.run([COMMAND, "--data", str(tmp_path / "one"), "create", "--sample"],
+    subprocess.run([COMMAND, "--data", str(tmp_path / "one"), "create"],
+                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run([COMMAND, "--data", str(tmp_path / "one"), "import",
+                    str(ROOT / "archive" / "sample" / "statements.jsonl")],
                    cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
     token = subprocess.run(
         [COMMAND, "--data", str(tmp_path / "one"), "token", "create",

@@ -1,6 +1,7 @@
 """The /sparql protocol details through the Flask test client: formats and 406, errors with
 the parser's position, the row cap, the service description, the query page and its
-examples, and a worker view that follows writes (on disk and in memory)."""
+examples, and a worker view that follows writes (on disk, in memory, on Virtuoso); each
+on the embedded store and on Virtuoso."""
 
 from __future__ import annotations
 
@@ -12,15 +13,20 @@ import pytest
 from rdflib import RDF, Graph, Namespace
 
 from archive import Archive
+from archive.settings import DEFAULT_BASE
+from tests.conftest import sample_module_app
 from web.sparql_engine.examples import EXAMPLES
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 COUNT = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a ra:Statement }"
 
 
-def make_sparql_app(folder: Path, records: list[dict[str, Any]], **config: Any) -> Any:
+def make_sparql_app(folder: Path, records: list[dict[str, Any]], store: str | None = None,
+                    **config: Any) -> Any:
     from web.app import create_app
 
+    if store is not None:
+        config["ARCHIVE"] = Archive(folder, store=store)
     app = create_app({"TESTING": True, "DATA_DIR": folder, "SPARQL_TIMEOUT": 10,
                       "RATELIMIT_SPARQL": "10000 per minute", **config})
     if records:
@@ -28,14 +34,11 @@ def make_sparql_app(folder: Path, records: list[dict[str, Any]], **config: Any) 
     return app
 
 
-@pytest.fixture(scope="module")
-def sample_app(tmp_path_factory: pytest.TempPathFactory, sample_records: list[dict[str, Any]]
-               ) -> Iterator[Any]:
-    app = make_sparql_app(tmp_path_factory.mktemp("protocol"), sample_records,
-                          SPARQL_MAX_ROWS=100)
-    yield app
-    app.extensions["sparql_pool"].close()
-    app.extensions["archive"].close()
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def sample_app(request: pytest.FixtureRequest) -> Iterator[Any]:
+    with sample_module_app(request, request.param, SPARQL_TIMEOUT=10, SPARQL_MAX_ROWS=100,
+                           RATELIMIT_SPARQL="10000 per minute") as app:
+        yield app
 
 
 @pytest.fixture
@@ -147,11 +150,57 @@ def test_explicit_dataset_parameters(client: Any) -> None:
     assert [b["g"]["value"] for b in named["results"]["bindings"]] == [seed]
 
 
-@pytest.mark.parametrize("in_memory", [False, True])
+def rows(client: Any, query: str, **params: str) -> list[dict[str, Any]]:
+    response = client.get("/sparql", query_string={"query": query, "format": "json", **params})
+    assert response.status_code == 200, response.data
+    return response.get_json()["results"]["bindings"]
+
+
+ENGINE_GRAPH = "http://www.openlinksw.com/schemas/virtrdf#"  # one of Virtuoso's own
+
+
+def test_queries_see_the_archives_graphs_only(client: Any, sample_app: Any) -> None:
+    """As on the embedded store: no graph of the engine's own, by any route."""
+    archive = sample_app.extensions["archive"]
+    if archive.store.shared:
+        assert "remote" in sample_app.extensions["sparql_pool"].source.describe(0, None)
+    graphs = rows(client, "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert int(graphs[0]["n"]["value"]) == len(list(archive.store.named_graphs()))
+    foreign = f"FILTER(!STRSTARTS(STR(?g), '{archive.base}'))"
+    assert rows(client, f"SELECT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {foreign} }}") == []
+    assert rows(client, f"SELECT * WHERE {{ GRAPH <{ENGINE_GRAPH}> {{ ?s ?p ?o }} }}") == []
+    assert rows(client, f"SELECT * FROM <{ENGINE_GRAPH}> WHERE {{ ?s ?p ?o }}") == []
+    assert rows(client, f"SELECT * FROM NAMED <{ENGINE_GRAPH}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+                ) == []
+    assert rows(client, "SELECT * WHERE { ?s ?p ?o }", **{"default-graph-uri": ENGINE_GRAPH}) == []
+    seed = archive.uris.statement("us-human-rights-cities-alliance-2018-06-22")
+    assert rows(client, f"SELECT ?g FROM <{seed}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") == []
+    assert len(rows(client, f"SELECT * FROM <{seed}> WHERE {{ ?s ?p ?o }}")) == \
+        len(archive.store.graph(seed))
+
+
+def test_a_query_with_its_own_base_prefixes_and_dataset(client: Any) -> None:
+    """Its BASE replaces the archive's (Virtuoso reads BASE only once, before PREFIX), its
+    PREFIX overrides a predeclared one, its FROM picks graphs by relative IRI."""
+    seed = "us-human-rights-cities-alliance-2018-06-22"
+    own = rows(client, f"""PREFIX dcterms: <http://purl.org/dc/terms/>
+        BASE <{DEFAULT_BASE}statements/>
+        PREFIX ra: <https://w3id.org/rights-archive/vocab#>
+        SELECT ?title FROM <{seed}> WHERE {{ <{seed}> dcterms:title ?title }}""")
+    assert [row["title"]["value"] for row in own] == [
+        "National Human Rights Cities Alliance Press Statement on US Withdrawal from HRC"]
+    assert rows(client, f"SELECT ?s FROM <statements/{seed}> WHERE {{ ?s ra:issuer ?i }}"
+                ) == [{"s": {"type": "uri", "value": f"{DEFAULT_BASE}statements/{seed}"}}]
+
+
+@pytest.mark.parametrize("where", ["folder", "memory", "virtuoso"])
 def test_workers_follow_writes(tmp_path: Path, sample_records: list[dict[str, Any]],
-                               in_memory: bool) -> None:
+                               where: str, request: pytest.FixtureRequest) -> None:
     speeches = sample_records[-6:]
-    archive = Archive(None) if in_memory else None
+    archive = Archive(None) if where == "memory" else None
+    if where == "virtuoso":
+        url = request.getfixturevalue("remote_store_url")(DEFAULT_BASE)
+        archive = Archive(tmp_path / "data", store=url)
     config = {"ARCHIVE": archive} if archive else {}
     app = make_sparql_app(tmp_path / "data", speeches[:3], **config)
     try:

@@ -1,7 +1,11 @@
-"""The store on disk: survives restarts, admits one writer process, refuses a second clearly."""
+"""The store survives restarts on both backends; the embedded one admits one writer process
+and refuses a second clearly (a remote engine takes writers from many processes: see the
+two-server test in test_remote_store.py)."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -9,9 +13,19 @@ import textwrap
 import pytest
 
 from archive import Archive, StoreLocked
+from archive.settings import DEFAULT_BASE
 
 
-def test_records_persist_across_process_restarts(tmp_path, sample_statements) -> None:
+@pytest.fixture
+def store_location(store_backend: str, request: pytest.FixtureRequest) -> str | None:
+    """None for the data folder's embedded store, else the emptied Virtuoso endpoint."""
+    if store_backend == "oxigraph":
+        return None
+    return request.getfixturevalue("remote_store_url")(DEFAULT_BASE)
+
+
+def test_records_persist_across_process_restarts(tmp_path, sample_statements, store_location
+                                                 ) -> None:
     folder = tmp_path / "data"
     script = textwrap.dedent(f"""
         import json, sys
@@ -22,15 +36,17 @@ def test_records_persist_across_process_restarts(tmp_path, sample_statements) ->
         archive.save(records, agent="first-process")
         archive.close()
     """)
-    lines = "\n".join(__import__("json").dumps(r) for r in sample_statements)
-    subprocess.run([sys.executable, "-c", script], input=lines, text=True, check=True)
-    archive = Archive(folder)
+    lines = "\n".join(json.dumps(r) for r in sample_statements)
+    env = {**os.environ, **({"RIGHTS_ARCHIVE_STORE": store_location} if store_location else {})}
+    subprocess.run([sys.executable, "-c", script], input=lines, text=True, check=True, env=env)
+    archive = Archive(folder, store=store_location)
     assert sorted(archive.record_ids()) == sorted(r["id"] for r in sample_statements)
     assert archive.changes()[0].agent == "first-process"
     assert archive.last_sequence() == len(sample_statements)
     archive.close()
 
 
+# Oxigraph only: the lock on the data folder's store is the embedded store's own.
 def test_second_writer_process_is_refused_with_advice(tmp_path) -> None:
     folder = tmp_path / "data"
     holder = Archive(folder)
@@ -50,6 +66,7 @@ def test_second_writer_process_is_refused_with_advice(tmp_path) -> None:
     holder.close()
 
 
+# Oxigraph only: the same lock, within one process.
 def test_same_process_second_open_is_refused_too(tmp_path) -> None:
     holder = Archive(tmp_path / "data")
     with pytest.raises(StoreLocked):
@@ -57,11 +74,16 @@ def test_same_process_second_open_is_refused_too(tmp_path) -> None:
     holder.close()
 
 
-def test_read_only_view_sees_committed_records(tmp_path, sample_statements) -> None:
-    writer = Archive(tmp_path / "data")
+def test_read_only_view_sees_committed_records(tmp_path, sample_statements, store_location
+                                               ) -> None:
+    writer = Archive(tmp_path / "data", store=store_location)
     writer.save(sample_statements, agent="test")
     writer.store.flush()
-    reader = Archive(tmp_path / "data", read_only=True)
+    reader = Archive(tmp_path / "data", read_only=True, store=store_location)
     assert len(list(reader.record_ids())) == len(sample_statements)
+    with pytest.raises(Exception, match="read-only"):
+        reader.save([{"id": "refused", "title": "T", "issuer": "I", "date": "2020"}],
+                    agent="test")
+    assert not writer.known("refused")
     reader.close()
     writer.close()

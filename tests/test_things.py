@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 from lxml import html
 
-from tests.conftest import sample_app
+from tests.conftest import sample_module_app
 
 SEED = "us-human-rights-cities-alliance-2018-06-22"
 EVENT = "/events/us-withdrawal-from-the-un-human-rights-council"
 
 
 
-@pytest.fixture(scope="module")
-def things_app(tmp_path_factory: pytest.TempPathFactory, sample_records: list) -> Iterator[Any]:
-    with sample_app(tmp_path_factory.mktemp("things"), sample_records) as app:
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def things_app(request: pytest.FixtureRequest) -> Iterator[Any]:
+    with sample_module_app(request, request.param) as app:
         yield app
 
 
@@ -196,9 +196,10 @@ def test_vocabulary_pages(things_client: Any) -> None:
     assert any(a.get("href") == "/treaties/cedaw" for a in doc.iter("a"))
 
 
-def test_history_shows_versions_and_a_readable_diff(make_app: Any, seed_record: dict,
+def test_history_shows_versions_and_a_readable_diff(make_app: Any, store_backend: str,
+                                                     seed_record: dict,
                                                      sample_statements: list) -> None:
-    app = make_app(sample_statements)
+    app = make_app(sample_statements, backend=store_backend)
     archive = app.extensions["archive"]
     archive.save([dict(seed_record, title="A corrected title", topics=["multilateralism"])],
                  agent="editor-ann", replace=True)
@@ -217,10 +218,11 @@ def test_history_shows_versions_and_a_readable_diff(make_app: Any, seed_record: 
     assert "See the current version (2)" in old.text_content()
 
 
-def test_text_is_escaped_and_languages_marked(make_app: Any) -> None:
+def test_text_is_escaped_and_languages_marked(make_app: Any, store_backend: str) -> None:
     app = make_app([{"id": "escape-test", "title": "<script>alert(1)</script> Déclaration",
                      "issuer": "Ligue <b>des</b> droits", "date": "2019", "language": "fr",
-                     "text": "Premier paragraphe <img src=x onerror=alert(1)>.\n\nSecond."}])
+                     "text": "Premier paragraphe <img src=x onerror=alert(1)>.\n\nSecond."}],
+                   backend=store_backend)
     response = app.test_client().get("/statements/escape-test")
     body = response.get_data(as_text=True)
     assert "<script>alert(1)" not in body and "<img src=x" not in body
@@ -233,9 +235,9 @@ def test_text_is_escaped_and_languages_marked(make_app: Any) -> None:
     assert "2019" in doc.xpath("//dt[text()='Date']/following-sibling::dd[1]")[0].text_content()
 
 
-def test_tombstone_page_for_a_deleted_statement(make_app: Any, sample_statements: list
-                                                 ) -> None:
-    app = make_app(sample_statements)
+def test_tombstone_page_for_a_deleted_statement(make_app: Any, store_backend: str,
+                                                sample_statements: list) -> None:
+    app = make_app(sample_statements, backend=store_backend)
     app.extensions["archive"].delete(SEED, agent="test")
     response = app.test_client().get(f"/statements/{SEED}")
     assert response.status_code == 410

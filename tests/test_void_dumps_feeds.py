@@ -1,6 +1,7 @@
 """VoID, dumps, sitemap, Atom feed and robots.txt, read by real clients from a live server:
 the VoID counts match SPARQL over the store, dumps parse and match the store, downloads
-answer conditional and Range requests, and everything is regenerated after a change."""
+answer conditional and Range requests, and everything is regenerated after a change; on
+the embedded store and on Virtuoso."""
 
 from __future__ import annotations
 
@@ -16,16 +17,16 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, VOID
 
 from archive.export import public_graphs
-from tests.conftest import sample_app, serving
+from tests.conftest import sample_module_app, serving
 from vocab import RA
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-@pytest.fixture(scope="module")
-def pub_app(tmp_path_factory: pytest.TempPathFactory, sample_records: list) -> Iterator[Any]:
-    with sample_app(tmp_path_factory.mktemp("pub"), sample_records) as app:
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def pub_app(request: pytest.FixtureRequest) -> Iterator[Any]:
+    with sample_module_app(request, request.param) as app:
         yield app
 
 
@@ -196,3 +197,15 @@ def test_robots_points_to_the_sitemap(pub_server: str) -> None:
     text = requests.get(pub_server + "robots.txt", timeout=30).text
     assert f"Sitemap: {pub_server}sitemap.xml" in text
     assert "User-agent: *" in text
+
+
+@pytest.mark.xfail(strict=True, reason="web/void.py counts Virtuoso's skolem IRIs (stored "
+                   "blank nodes) as entities: FILTER(isIRI(?s)) must also leave out IRIs "
+                   "under {base}.well-known/genid/")
+def test_void_statistics_are_the_same_on_both_backends(make_archive, sample_statements
+                                                        ) -> None:
+    from web.void import statistics
+
+    embedded = make_archive(sample_statements)
+    remote = make_archive(sample_statements, backend="virtuoso")
+    assert statistics(remote) == statistics(embedded)

@@ -1,4 +1,5 @@
-"""The one write path: the seed becomes linked RDF, bad input changes nothing, history stays."""
+"""The one write path: the seed becomes linked RDF, bad input changes nothing, history stays;
+on the embedded store and on Virtuoso (``store_backend``)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ def snapshot(archive: Any) -> tuple[int, int]:
     return len(archive.store), archive.last_sequence()
 
 
-def test_seed_becomes_linked_rdf(make_archive, sample_statements, seed_record) -> None:
-    archive = make_archive(sample_statements)
+def test_seed_becomes_linked_rdf(make_archive, store_backend, sample_statements, seed_record
+                                 ) -> None:
+    archive = make_archive(sample_statements, backend=store_backend)
     graph = archive.record_graph(SEED_ID)
     statement = archive.uris.statement(SEED_ID)
 
@@ -44,19 +46,20 @@ def test_seed_becomes_linked_rdf(make_archive, sample_statements, seed_record) -
     assert Literal("United States") in places
 
 
-def test_seed_round_trips_to_json_unchanged(make_archive, sample_statements, seed_record) -> None:
-    archive = make_archive(sample_statements)
+def test_seed_round_trips_to_json_unchanged(make_archive, store_backend, sample_statements,
+                                            seed_record) -> None:
+    archive = make_archive(sample_statements, backend=store_backend)
     assert archive.record(SEED_ID).to_json() == seed_record
 
 
-def test_every_sample_record_round_trips(make_archive, sample_records) -> None:
-    archive = make_archive(sample_records)
+def test_every_sample_record_round_trips(make_archive, store_backend, sample_records) -> None:
+    archive = make_archive(sample_records, backend=store_backend)
     for record in sample_records:
         assert archive.record(record["id"]).to_json() == record
 
 
-def test_same_issuer_twice_is_one_resource(make_archive, sample_statements) -> None:
-    archive = make_archive(sample_statements)
+def test_same_issuer_twice_is_one_resource(make_archive, store_backend, sample_statements) -> None:
+    archive = make_archive(sample_statements, backend=store_backend)
     rows = archive.store.select(
         f"SELECT ?i WHERE {{ GRAPH ?i {{ ?i a <{RA.Issuer}> ; <{RDFS.label}> "
         "\"Amnesty International\" } }")
@@ -82,8 +85,8 @@ def test_same_issuer_twice_is_one_resource(make_archive, sample_statements) -> N
     ({"text": "page one\x0cpage two"}, "text", "control character U+000C at position 9"),
 ])
 def test_bad_record_is_refused_with_its_key_and_nothing_changes(
-        make_archive, seed_record, change, key, words) -> None:
-    archive = make_archive()
+        make_archive, store_backend, seed_record, change, key, words) -> None:
+    archive = make_archive(backend=store_backend)
     record = copy.deepcopy(seed_record)
     record["id"] = "bad-record"
     record.pop("see_also")
@@ -104,8 +107,8 @@ def test_bad_record_is_refused_with_its_key_and_nothing_changes(
         assert words in problem.message
 
 
-def test_unknown_treaty_gets_a_suggestion(make_archive, seed_record) -> None:
-    archive = make_archive()
+def test_unknown_treaty_gets_a_suggestion(make_archive, store_backend, seed_record) -> None:
+    archive = make_archive(backend=store_backend)
     record = dict(seed_record, id="x",
                   references=["CEDAW", "Convention on the Rigths of the Child"])
     record.pop("see_also")
@@ -116,8 +119,9 @@ def test_unknown_treaty_gets_a_suggestion(make_archive, seed_record) -> None:
     assert "CRC" in problem.suggestion
 
 
-def test_ambiguous_date_is_read_when_the_caller_says_day_first(make_archive, seed_record) -> None:
-    archive = make_archive()
+def test_ambiguous_date_is_read_when_the_caller_says_day_first(make_archive, store_backend,
+                                                               seed_record) -> None:
+    archive = make_archive(backend=store_backend)
     record = dict(seed_record, id="x", date="03/04/2018")
     record.pop("see_also")
     archive.save([record], agent="test", dayfirst=True)
@@ -131,17 +135,18 @@ def test_ambiguous_date_is_read_when_the_caller_says_day_first(make_archive, see
     ("2018", XSD.gYear, "2018"), ("June 2018", XSD.gYearMonth, "2018-06"),
     ("June 22, 2018", XSD.date, "2018-06-22"), ("2018-06", XSD.gYearMonth, "2018-06"),
 ])
-def test_date_kept_at_the_precision_given(make_archive, written, datatype, lexical) -> None:
-    archive = make_archive()
+def test_date_kept_at_the_precision_given(make_archive, store_backend, written, datatype,
+                                          lexical) -> None:
+    archive = make_archive(backend=store_backend)
     archive.save([{"id": "d", "title": "T", "issuer": "I", "date": written}], agent="test")
     value = archive.record_graph("d").value(archive.uris.statement("d"), DCTERMS.issued)
     assert value == Literal(lexical, datatype=datatype)
     assert archive.record("d").date == written
 
 
-def test_every_problem_of_a_batch_is_listed_and_none_is_stored(make_archive, seed_record
-                                                                 ) -> None:
-    archive = make_archive()
+def test_every_problem_of_a_batch_is_listed_and_none_is_stored(make_archive, store_backend,
+                                                                 seed_record) -> None:
+    archive = make_archive(backend=store_backend)
     good = {"id": "good", "title": "Fine", "issuer": "Someone", "date": "2020"}
     bad_one = {"id": "bad-1", "title": "T", "issuer": "I", "date": "31/31/2020"}
     bad_two = {"id": "bad-2", "title": "T", "issuer": "I", "date": "2020", "references": ["X"]}
@@ -154,8 +159,9 @@ def test_every_problem_of_a_batch_is_listed_and_none_is_stored(make_archive, see
         archive.record("good")
 
 
-def test_duplicate_id_is_refused_even_after_delete(make_archive) -> None:
-    archive = make_archive([{"id": "one", "title": "T", "issuer": "I", "date": "2020"}])
+def test_duplicate_id_is_refused_even_after_delete(make_archive, store_backend) -> None:
+    archive = make_archive([{"id": "one", "title": "T", "issuer": "I", "date": "2020"}],
+                           backend=store_backend)
     with pytest.raises(BadInput, match="already used"):
         archive.save([{"id": "one", "title": "Other", "issuer": "I", "date": "2021"}],
                      agent="test")
@@ -167,15 +173,15 @@ def test_duplicate_id_is_refused_even_after_delete(make_archive) -> None:
     assert refused.value.problems[0].suggestion == "'one-2'"
 
 
-def test_duplicate_id_within_a_batch(make_archive) -> None:
-    archive = make_archive()
+def test_duplicate_id_within_a_batch(make_archive, store_backend) -> None:
+    archive = make_archive(backend=store_backend)
     record = {"id": "twice", "title": "T", "issuer": "I", "date": "2020"}
     with pytest.raises(BadInput, match="appears twice"):
         archive.save([record, record], agent="test")
 
 
-def test_ids_are_minted_from_date_and_title(make_archive) -> None:
-    archive = make_archive()
+def test_ids_are_minted_from_date_and_title(make_archive, store_backend) -> None:
+    archive = make_archive(backend=store_backend)
     first, second = archive.save([{"title": "Statement on Peace", "issuer": "I", "date": "2020"},
                                   {"title": "Statement on Peace", "issuer": "I", "date": "2020"}],
                                  agent="test")
@@ -183,9 +189,9 @@ def test_ids_are_minted_from_date_and_title(make_archive) -> None:
     assert second.id == "2020-statement-on-peace-2"
 
 
-def test_near_duplicate_issuer_needs_new_on_purpose(make_archive) -> None:
+def test_near_duplicate_issuer_needs_new_on_purpose(make_archive, store_backend) -> None:
     archive = make_archive([{"id": "a", "title": "T", "issuer": "Human Rights Watch",
-                             "date": "2020"}])
+                             "date": "2020"}], backend=store_backend)
     with pytest.raises(BadInput) as refused:
         archive.save([{"id": "b", "title": "T", "issuer": "Human Right Watch", "date": "2020"}],
                      agent="test")
@@ -198,16 +204,17 @@ def test_near_duplicate_issuer_needs_new_on_purpose(make_archive) -> None:
     assert archive.record("c").issuers[0].name == "Human Rights Watch"
 
 
-def test_conflicting_issuer_facts_are_refused(make_archive) -> None:
+def test_conflicting_issuer_facts_are_refused(make_archive, store_backend) -> None:
     archive = make_archive([{"id": "a", "title": "T", "date": "2020",
-                             "issuer": {"name": "Berlin", "kind": "city"}}])
+                             "issuer": {"name": "Berlin", "kind": "city"}}], backend=store_backend)
     with pytest.raises(BadInput, match="recorded with kind"):
         archive.save([{"id": "b", "title": "T", "date": "2020",
                        "issuer": {"name": "Berlin", "kind": "ngo"}}], agent="test")
 
 
-def test_history_keeps_every_version_with_who_and_when(make_archive) -> None:
-    archive = make_archive([{"id": "h", "title": "First", "issuer": "I", "date": "2020"}])
+def test_history_keeps_every_version_with_who_and_when(make_archive, store_backend) -> None:
+    archive = make_archive([{"id": "h", "title": "First", "issuer": "I", "date": "2020"}],
+                           backend=store_backend)
     archive.save([{"id": "h", "title": "Second", "issuer": "I", "date": "2020"}],
                  agent="alice", replace=True)
     versions = archive.history("h")
@@ -221,8 +228,9 @@ def test_history_keeps_every_version_with_who_and_when(make_archive) -> None:
     assert graph.value(versions[1].uri, PROV.wasAttributedTo) == archive.uris.agent("alice")
 
 
-def test_delete_is_a_tombstone_and_restore_brings_it_back(make_archive) -> None:
-    archive = make_archive([{"id": "t", "title": "Kept", "issuer": "I", "date": "2020"}])
+def test_delete_is_a_tombstone_and_restore_brings_it_back(make_archive, store_backend) -> None:
+    archive = make_archive([{"id": "t", "title": "Kept", "issuer": "I", "date": "2020"}],
+                           backend=store_backend)
     archive.delete("t", agent="bob")
     with pytest.raises(Gone):
         archive.record("t")
@@ -233,8 +241,9 @@ def test_delete_is_a_tombstone_and_restore_brings_it_back(make_archive) -> None:
     assert [c.kind for c in archive.changes()] == ["create", "delete", "restore"]
 
 
-def test_stale_version_is_refused(make_archive) -> None:
-    archive = make_archive([{"id": "v", "title": "One", "issuer": "I", "date": "2020"}])
+def test_stale_version_is_refused(make_archive, store_backend) -> None:
+    archive = make_archive([{"id": "v", "title": "One", "issuer": "I", "date": "2020"}],
+                           backend=store_backend)
     archive.save([{"id": "v", "title": "Two", "issuer": "I", "date": "2020"}], agent="a",
                  replace=True, expected_version=1)
     before = snapshot(archive)
@@ -246,9 +255,9 @@ def test_stale_version_is_refused(make_archive) -> None:
         archive.delete("v", agent="b", expected_version=1)
 
 
-def test_change_log_numbers_every_write_without_gaps(make_archive) -> None:
+def test_change_log_numbers_every_write_without_gaps(make_archive, store_backend) -> None:
     archive = make_archive([{"id": f"r{i}", "title": "T", "issuer": "I", "date": "2020"}
-                            for i in range(3)])
+                            for i in range(3)], backend=store_backend)
     archive.delete("r1", agent="x")
     changes = archive.changes()
     assert [c.sequence for c in changes] == [1, 2, 3, 4]
@@ -256,8 +265,8 @@ def test_change_log_numbers_every_write_without_gaps(make_archive) -> None:
     assert archive.last_sequence() == 4
 
 
-def test_followers_are_called_after_each_write(make_archive) -> None:
-    archive = make_archive()
+def test_followers_are_called_after_each_write(make_archive, store_backend) -> None:
+    archive = make_archive(backend=store_backend)
     seen: list[int] = []
     archive.follow(lambda: seen.append(archive.last_sequence()))
     archive.save([{"id": "f", "title": "T", "issuer": "I", "date": "2020"}], agent="x")
@@ -265,14 +274,15 @@ def test_followers_are_called_after_each_write(make_archive) -> None:
     assert seen == [1, 2]
 
 
-def test_dry_run_stores_nothing(make_archive, sample_records) -> None:
-    archive = make_archive()
+def test_dry_run_stores_nothing(make_archive, store_backend, sample_records) -> None:
+    archive = make_archive(backend=store_backend)
     before = snapshot(archive)
     saved = archive.save(sample_records, agent="x", dry_run=True)
     assert len(saved) == len(sample_records)
     assert snapshot(archive) == before
 
 
+# Oxigraph only: about the data folder's settings file, the same whichever store it uses.
 def test_base_uri_is_kept_by_the_data_folder(make_archive, tmp_path) -> None:
     archive = make_archive(folder=tmp_path / "based", base="https://archive.example.org/")
     archive.close()
@@ -284,17 +294,17 @@ def test_base_uri_is_kept_by_the_data_folder(make_archive, tmp_path) -> None:
         Archive(tmp_path / "based", "http://other.example/")
 
 
-def test_uri_of_the_statement_is_under_the_base(make_archive) -> None:
+def test_uri_of_the_statement_is_under_the_base(make_archive, store_backend) -> None:
     archive = make_archive([{"id": "u", "title": "T", "issuer": "I", "date": "2020"}],
-                           base="https://archive.example.org/")
+                           base="https://archive.example.org/", backend=store_backend)
     assert archive.uris.statement("u") == URIRef("https://archive.example.org/statements/u")
     assert (archive.uris.statement("u"), RDF.type, RA.Statement) in archive.record_graph("u")
 
 
-def test_concurrent_creates_of_one_id_store_it_once(make_archive) -> None:
+def test_concurrent_creates_of_one_id_store_it_once(make_archive, store_backend) -> None:
     import threading
 
-    archive = make_archive()
+    archive = make_archive(backend=store_backend)
     outcomes: list[str] = []
 
     def create(title: str) -> None:
@@ -314,8 +324,8 @@ def test_concurrent_creates_of_one_id_store_it_once(make_archive) -> None:
     assert [v.number for v in archive.history("race")] == [1]
 
 
-def test_a_preview_leaves_no_names_behind(make_archive) -> None:
-    archive = make_archive()
+def test_a_preview_leaves_no_names_behind(make_archive, store_backend) -> None:
+    archive = make_archive(backend=store_backend)
     archive.save([{"id": "p", "title": "T", "issuer": "Front Line Defenders", "date": "2020"}],
                  agent="x", dry_run=True)
     archive.save([{"id": "q", "title": "T", "issuer": "Front Line Defender", "date": "2020"}],
@@ -323,8 +333,8 @@ def test_a_preview_leaves_no_names_behind(make_archive) -> None:
     assert archive.record("q").issuers[0].name == "Front Line Defender"
 
 
-def test_agent_names_with_spaces_and_slashes_are_kept(make_archive) -> None:
-    archive = make_archive()
+def test_agent_names_with_spaces_and_slashes_are_kept(make_archive, store_backend) -> None:
+    archive = make_archive(backend=store_backend)
     archive.save([{"id": "a", "title": "T", "issuer": "I", "date": "2020"}],
                  agent="Maria José / desk")
     assert archive.history("a")[0].agent == "Maria José / desk"

@@ -54,8 +54,8 @@ CaseMode = 2
 MaxStaticCursorRows = 5000
 AllowOSCalls = 0
 DirsAllowed = ., {db}
-NumberOfBuffers = 20000
-MaxDirtyBuffers = 15000
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 7500
 MaxQueryMem = 500M
 ThreadsPerQuery = 2
 AsyncQueueMaxThreads = 4
@@ -93,12 +93,12 @@ def free_port() -> int:
 class Virtuoso:
     """One Virtuoso server in ``folder``: ``start()``, then ``url``/``user``/``password``."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, user: str = USER, password: str | None = None) -> None:
         self.folder = folder
         self.sql_port = free_port()
         self.http_port = free_port()
-        self.user = USER
-        self.password = secrets.token_urlsafe(16)
+        self.user = user
+        self.password = password or secrets.token_urlsafe(16)
         self._dba_password = "dba"
         self.process: subprocess.Popen[bytes] | None = None
 

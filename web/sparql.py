@@ -2,7 +2,8 @@
 
 Reads a protocol request (§2.1: GET, POST form, POST application/sparql-query), refuses
 updates and SERVICE, rewrites ``ra:matches`` through the /search index, negotiates a
-format per result kind and runs the query in a killable worker (web.sparql_engine.pool).
+format per result kind and runs the query in a killable worker (web.sparql_engine.pool),
+which evaluates it in the embedded store or sends it to the archive's SPARQL engine.
 Without a query, browsers get the query page and RDF clients the Service Description.
 """
 
@@ -192,9 +193,23 @@ def run(query: str, protocol: ProtocolRequest, formats: dict[str, str | None]) -
     except WorkerCrashed as error:
         raise Refusal(500, f"{error}; it was replaced, try again") from None
     if not reply["ok"]:
-        prefix = "syntax error" if reply["error"] == "syntax" else "cannot evaluate the query"
-        raise Refusal(400, f"{prefix}: {reply['message']}")
+        raise refusal_of(reply, timeout)
     return reply
+
+
+def refusal_of(reply: dict[str, Any], timeout: float) -> Refusal:
+    """The refusal for a worker's failed reply (a remote engine's among them)."""
+    if reply["error"] == "timeout":  # the engine stopped it, or would not start it
+        if reply.get("estimated"):
+            return Refusal(503, f"the query would run longer than the {timeout:g} s limit "
+                           "(the SPARQL engine estimated its cost) and was not run; narrow "
+                           "its patterns or add LIMIT")
+        return Refusal(503, f"the query ran longer than the {timeout:g} s limit and was "
+                       "stopped; narrow its patterns or add LIMIT")
+    if reply["error"] == "unavailable":
+        return Refusal(503, reply["message"])
+    prefix = "syntax error" if reply["error"] == "syntax" else "cannot evaluate the query"
+    return Refusal(400, f"{prefix}: {reply['message']}")
 
 
 def _worker_format(chosen: str | None, page_format: str) -> str:

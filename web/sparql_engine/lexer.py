@@ -2,7 +2,8 @@
 
 A token-level scan (comments, strings and IRIs are skipped whole, so a keyword inside a
 literal never counts): the query form, update operations, SERVICE calls, dataset
-clauses, and the full-text pattern ``?s ra:matches "text" .`` rewritten into VALUES.
+clauses (taken out as a list of graphs for a remote engine), and the full-text pattern
+``?s ra:matches "text" .`` rewritten into VALUES.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 RA = "https://w3id.org/rights-archive/vocab#"
 
@@ -86,6 +88,39 @@ def prefixes_of(query: str) -> dict[str, str]:
     for name, iri in _PREFIX_DECL.findall(query):
         declared[name] = iri
     return declared
+
+
+def dataset_clauses(query: str, base: str) -> tuple[str, list[str], list[str]]:
+    """The query without its FROM and FROM NAMED clauses, and their graph IRIs (resolved
+    against the query's BASE, else ``base``): ``(query, default graphs, named graphs)``."""
+    prefixes = prefixes_of(query)
+    found = tokens(query)
+    default: list[str] = []
+    named: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for i, token in enumerate(found):
+        word = token.text.lower() if token.kind == "word" else ""
+        if word == "base" and i + 1 < len(found) and found[i + 1].kind == "iri":
+            base = urljoin(base, found[i + 1].text[1:-1])
+        if word != "from":
+            continue
+        is_named = i + 1 < len(found) and found[i + 1].text.lower() == "named"
+        name = found[i + 2 if is_named else i + 1] if i + (2 if is_named else 1) < len(
+            found) else None
+        if name is None or name.kind not in ("iri", "pname"):
+            continue
+        if name.kind == "iri":
+            iri = urljoin(base, name.text[1:-1])
+        else:
+            prefix, _, local = name.text.partition(":")
+            iri = prefixes.get(prefix, "") + local
+        (named if is_named else default).append(iri)
+        spans.append((token.start, name.end))
+    pieces, cursor = [], 0
+    for start, end in spans:
+        pieces += [query[cursor:start], " "]
+        cursor = end
+    return "".join([*pieces, query[cursor:]]), default, named
 
 
 def _is_matches(token: Token, prefixes: dict[str, str]) -> bool:

@@ -3,7 +3,8 @@
 pyoxigraph has no timeout or cancel, and sorts and aggregates finish before the first
 row, so the only limit that truly stops the work is ending the process doing it. The
 parent thread waits on the worker's pipe (``select``, GIL released); on the deadline it
-sends SIGKILL, spawns a replacement and answers at once.
+sends SIGKILL, spawns a replacement and answers at once. A new worker's start-up (until
+its first message) is not counted against the query's time.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from archive import Archive
-from web.sparql_engine.worker import read_message, write_message
+from web.sparql_engine.worker import READY, read_message, write_message
+
+STARTUP = 60.0  # seconds a new worker may take to import what it needs
 
 
 class QueryTimeout(Exception):
@@ -44,6 +47,20 @@ class Worker:
             [sys.executable, "-m", "web.sparql_engine.worker"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
         self.version: object = None
+        self.ready = False
+
+    def wait_ready(self, timeout: float = STARTUP) -> float:
+        """Wait for the worker's first message (its imports done); the seconds waited."""
+        if self.ready:
+            return 0.0
+        started = time.monotonic()
+        stdout = self.process.stdout
+        assert stdout is not None
+        ready, _, _ = select.select([stdout], [], [], timeout)
+        if not ready or read_message(_Exact(stdout)) != READY:
+            raise WorkerCrashed("the query worker did not start")
+        self.ready = True
+        return time.monotonic() - started
 
     def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         stdin, stdout = self.process.stdin, self.process.stdout
@@ -95,10 +112,26 @@ class Source:
         self._lock = threading.Lock()
 
     def version(self) -> int:
+        if self.archive.store.shared:
+            return 0  # a SPARQL engine answers at its present: nothing to reopen
         return self.archive.last_sequence()
 
+    def foreign_graphs(self) -> list[str]:
+        """For an archive on Virtuoso, the graphs its queries must exclude: listed here
+        once for every worker (and before a query's time starts), else []."""
+        store: Any = self.archive.store
+        if not store.shared:
+            return []
+        store.engine()
+        return store.foreign_graphs() if store.scope.virtuoso else []
+
     def describe(self, version: int, worker_version: object) -> dict[str, Any]:
-        """The ``source`` of a request: the store folder, or an N-Quads snapshot."""
+        """The ``source`` of a request: the SPARQL engine, the store folder, or an N-Quads
+        snapshot."""
+        store: Any = self.archive.store
+        if store.shared:
+            return {"remote": {"url": store.url, "prefix": self.archive.base,
+                               "foreign": self.foreign_graphs()}}
         if self.archive.data_dir is not None:
             return {"path": str(self.archive.data_dir / "store")}
         if worker_version == version:
@@ -137,14 +170,21 @@ class WorkerPool:
     def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Evaluate ``request`` in a free worker within ``timeout`` seconds."""
         self._start()
+        self.source.foreign_graphs()  # an engine's own graphs, asked before the clock starts
         deadline = time.monotonic() + timeout
         try:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
             raise WorkersBusy from None
+        try:  # a new worker's start-up is not the query's time
+            deadline += worker.wait_ready()
+        except WorkerCrashed:
+            self._replace(worker)
+            raise
         version = self.source.version()
         request = {**request, "version": version,
-                   "source": self.source.describe(version, worker.version)}
+                   "source": self.source.describe(version, worker.version),
+                   "time_left": max(0.0, deadline - time.monotonic())}
         try:
             reply = worker.call(request, max(0.0, deadline - time.monotonic()))
         except (QueryTimeout, WorkerCrashed):

@@ -2,13 +2,13 @@
 
 Run as ``python -m web.sparql_engine.worker``; it reads length-prefixed pickled requests
 on stdin and writes replies on stdout. It opens the archive store read-only (reopened
-when the change log moved) or loads an N-Quads snapshot for in-memory archives. The
-parent kills it when a query overruns its time limit: pyoxigraph has no cancel call.
+when the change log moved), loads an N-Quads snapshot for in-memory archives, or sends
+the query to the archive's SPARQL engine. The parent kills it when a query overruns its
+time limit: pyoxigraph has no cancel call (and a remote engine may not honour one).
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import pickle
 import struct
@@ -18,11 +18,10 @@ from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
-from web.sparql_engine.formats import Term, serialize_boolean, serialize_solutions
+from web.sparql_engine.answers import evaluate
 
 _HEADER = struct.Struct("!Q")
-GRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD,
-                 "rdf": ox.RdfFormat.RDF_XML, "nt": ox.RdfFormat.N_TRIPLES}
+READY = "ready"  # the first message of a worker: imports done, requests welcome
 
 
 def write_message(stream: BinaryIO, message: Any) -> None:
@@ -44,16 +43,25 @@ def read_message(stream: Any) -> Any:
 
 
 class View:
-    """The store as this worker sees it, at one change-log sequence number."""
+    """The store as this worker sees it, at one change-log sequence number; or, for an
+    archive on a SPARQL engine, the engine itself (it always answers at its present)."""
 
     def __init__(self) -> None:
         self.store: ox.Store | None = None
         self.version: object = None
+        self.remote: Any = None
 
-    def at(self, request: dict[str, Any]) -> ox.Store:
+    def at(self, request: dict[str, Any]) -> Any:
+        """The pyoxigraph store to query, or the archive's engine (a RemoteStore)."""
+        source = request["source"]
+        if "remote" in source:
+            if self.remote is None:
+                self.remote = remote().engine(source["remote"])
+            remote().follow(self.remote, source["remote"])
+            return self.remote
         if self.store is None or request["version"] != self.version:
             self.store = None
-            self.store = self._open(request["source"])
+            self.store = self._open(source)
             self.version = request["version"]
         return self.store
 
@@ -73,69 +81,39 @@ class View:
         raise AssertionError("unreachable")
 
 
-def term(value: Any) -> Term:
-    """A pyoxigraph term as a plain tuple (see :mod:`web.sparql_engine.formats`)."""
-    if isinstance(value, ox.NamedNode):
-        return ("uri", value.value)
-    if isinstance(value, ox.BlankNode):
-        return ("bnode", value.value)
-    if isinstance(value, ox.Literal):
-        return ("literal", value.value, value.language or "", value.datatype.value)
-    return ("literal", str(value), "", "")
-
-
-def dataset(spec: dict[str, Any]) -> dict[str, Any]:
-    """pyoxigraph dataset options from the plain request (SPARQL 1.1 Protocol §2.1.4)."""
-    if spec.get("union"):
-        return {"use_default_graph_as_union": True}
-    options: dict[str, Any] = {}
-    if spec.get("default") is not None:
-        options["default_graph"] = [ox.NamedNode(u) for u in spec["default"]] or ox.DefaultGraph()
-    if spec.get("named") is not None:
-        options["named_graphs"] = [ox.NamedNode(u) for u in spec["named"]]
-    return options
-
-
-def evaluate(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
-    """Run the query and serialize its answer, at most ``max_rows`` rows or triples."""
-    result = store.query(request["query"], prefixes=request["prefixes"],
-                         base_iri=request.get("base_iri"), **dataset(request["dataset"]))
-    cap, formats = request["max_rows"], request["formats"]
-    if isinstance(result, ox.QueryBoolean):
-        return {"kind": "boolean", "format": formats["solutions"], "rows": 1,
-                "truncated": False, "body": serialize_boolean(formats["solutions"], bool(result))}
-    if isinstance(result, ox.QuerySolutions):
-        names = [v.value for v in result.variables]
-        rows = [[None if s[i] is None else term(s[i]) for i in range(len(names))]
-                for s in itertools.islice(result, cap + 1)]
-        truncated = len(rows) > cap
-        body = serialize_solutions(formats["solutions"], names, rows[:cap])
-        return {"kind": "solutions", "format": formats["solutions"], "rows": min(len(rows), cap),
-                "truncated": truncated, "body": body}
-    triples = list(itertools.islice(result, cap + 1))
-    body = ox.serialize(triples[:cap], format=GRAPH_FORMATS[formats["graph"]],
-                        prefixes=request["prefixes"])
-    return {"kind": "graph", "format": formats["graph"], "rows": min(len(triples), cap),
-            "truncated": len(triples) > cap, "body": body}
-
-
 def answer(view: View, request: dict[str, Any]) -> dict[str, Any]:
     try:
         store = view.at(request)
         started = time.perf_counter()
-        reply = evaluate(store, request)
+        if isinstance(store, ox.Store):
+            reply = evaluate(store, request)
+        else:
+            reply = remote().evaluate_remote(store, request)
         reply["seconds"] = time.perf_counter() - started
         return {"ok": True, **reply}
     except SyntaxError as error:
         return {"ok": False, "error": "syntax", "message": str(error)}
-    except (OSError, ValueError, TypeError, RuntimeError) as error:
-        return {"ok": False, "error": "evaluation", "message": str(error)}
+    except Exception as error:
+        failure = remote().failure(error) if view.remote is not None else None
+        if failure is not None:
+            return failure
+        if isinstance(error, OSError | ValueError | TypeError | RuntimeError):
+            return {"ok": False, "error": "evaluation", "message": str(error)}
+        raise
+
+
+def remote() -> Any:
+    """:mod:`web.sparql_engine.remote`, imported when first needed (it is not light)."""
+    from web.sparql_engine import remote as module
+
+    return module
 
 
 def main() -> None:
     channel_in, channel_out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must never corrupt the reply channel
     view = View()
+    write_message(channel_out, READY)
     while (request := read_message(channel_in)) is not None:
         write_message(channel_out, answer(view, request))
     os._exit(0)

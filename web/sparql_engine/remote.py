@@ -1,0 +1,59 @@
+"""Answering a query on the archive's SPARQL engine (imported by the workers of a remote
+archive only: it brings the archive package along).
+
+The query is parsed here first, so a syntax error reads as on the embedded store and
+nothing but SPARQL 1.1 reaches the engine; its FROM clauses travel as the dataset they
+name (restricted to the archive's graphs by :mod:`archive.remote_query`); the engine is
+asked to stop just before the parent's deadline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+
+from archive.remote_store import EngineRefusal, QueryTimedOut, RemoteStore, RemoteStoreError
+from web.sparql_engine import lexer
+from web.sparql_engine.answers import dataset, evaluate, serialize
+
+_EMPTY = ox.Store()  # where a query is parsed (an empty store answers at once)
+MARGIN = 0.3  # seconds the engine is asked to stop before the parent's deadline
+
+
+def engine(source: dict[str, Any]) -> RemoteStore:
+    """The archive's engine, read-only, credentials from the environment."""
+    return RemoteStore(source["url"], prefix=source["prefix"], read_only=True)
+
+
+def follow(store: RemoteStore, source: dict[str, Any]) -> None:
+    """Take the parent's list of the engine's graphs that are not the archive's."""
+    if source.get("foreign"):
+        store.assume_foreign(source["foreign"])
+
+
+def evaluate_remote(store: RemoteStore, request: dict[str, Any]) -> dict[str, Any]:
+    """Parse, then run on the engine and serialize its answer (see the module)."""
+    evaluate(_EMPTY, request)  # raises SyntaxError as the embedded store would
+    query, options = request["query"], dataset(request["dataset"])
+    if not request["dataset"]:  # the query's own FROM / FROM NAMED clauses
+        query, default, named = lexer.dataset_clauses(query, request.get("base_iri") or "")
+        options = {"default_graph": [ox.NamedNode(iri) for iri in default],
+                   "named_graphs": [ox.NamedNode(iri) for iri in named]}
+    time_left = request.get("time_left")
+    seconds = max(0.1, float(time_left) - MARGIN) if time_left else None
+    with store.answer(query, timeout=seconds, prefixes=request["prefixes"],
+                      base_iri=request.get("base_iri"), **options) as reply:
+        return serialize(reply.result, request, capped=reply.capped)
+
+
+def failure(error: Exception) -> dict[str, Any] | None:
+    """The worker's reply for an engine's refusal (None: not one of the engine's)."""
+    if isinstance(error, QueryTimedOut):
+        return {"ok": False, "error": "timeout", "estimated": error.estimated,
+                "message": str(error)}
+    if isinstance(error, EngineRefusal):
+        return {"ok": False, "error": "evaluation", "message": str(error)}
+    if isinstance(error, RemoteStoreError):
+        return {"ok": False, "error": "unavailable", "message": str(error)}
+    return None
