@@ -65,7 +65,8 @@ def test_void_describes_the_dataset_and_its_counts_match(pub_server: str, pub_ap
     triples = pub_count(archive, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert graph.value(dataset, VOID.triples).toPython() == triples
     entities = pub_count(archive, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o "
-                                  "FILTER(isIRI(?s)) }")
+                                  "FILTER(isIRI(?s) && !CONTAINS(STR(?s), "
+                                  "'/.well-known/genid/')) }")
     assert graph.value(dataset, VOID.entities).toPython() == entities
     classes = {graph.value(p, VOID["class"]): graph.value(p, VOID.entities).toPython()
                for p in graph.objects(dataset, VOID.classPartition)}
@@ -199,13 +200,16 @@ def test_robots_points_to_the_sitemap(pub_server: str) -> None:
     assert "User-agent: *" in text
 
 
-@pytest.mark.xfail(strict=True, reason="web/void.py counts Virtuoso's skolem IRIs (stored "
-                   "blank nodes) as entities: FILTER(isIRI(?s)) must also leave out IRIs "
-                   "under {base}.well-known/genid/")
 def test_void_statistics_are_the_same_on_both_backends(make_archive, sample_statements
                                                         ) -> None:
+    """Skolem IRIs (stored blank nodes on Virtuoso) are not counted as entities, and counting
+    by graph name (past Virtuoso's 4,000 graphs per query) gives the listed graphs' counts."""
     from web.void import statistics
 
     embedded = make_archive(sample_statements)
     remote = make_archive(sample_statements, backend="virtuoso")
-    assert statistics(remote) == statistics(embedded)
+    expected = statistics(embedded)
+    assert expected["entities"] > 0 and expected["classes"]
+    assert statistics(remote) == expected
+    assert statistics(embedded, listed_limit=0) == expected
+    assert statistics(remote, listed_limit=0) == expected

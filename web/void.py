@@ -6,6 +6,7 @@ agree with the data; the description is rebuilt only when the change log has mov
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pyoxigraph as ox
@@ -15,6 +16,7 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDFS, SKOS, VOID, XSD
 
 from archive import Archive
 from archive.export import public_graphs
+from archive.remote_query import VIRTUOSO_MAX_GRAPHS
 from vocab import RA, SCHEMA, bind_prefixes
 from web.app import get_archive
 from web.conneg import GRAPH_FORMATS, Page, negotiate, not_modified, respond
@@ -38,31 +40,64 @@ def dataset_uri(archive: Archive) -> URIRef:
     return URIRef(f"{archive.base}.well-known/void#dataset")
 
 
+#: Past this many published graphs the counts select them by name instead of listing them
+#: as the query's dataset (Virtuoso takes at most this many graphs in one query).
+LISTED_GRAPHS = VIRTUOSO_MAX_GRAPHS
+#: Skolem IRIs (RDF 1.1 §3.5) stand for blank nodes on a remote store: not entities.
+NOT_SKOLEM = 'FILTER(isIRI(?s) && !CONTAINS(STR(?s), "/.well-known/genid/"))'
+
+
 def published(archive: Archive) -> list[ox.NamedNode]:
-    """The published graphs, as the default graph of the counting queries."""
+    """The published graphs (those in the dumps, with the vocabulary)."""
     return [ox.NamedNode(str(name)) for name in public_graphs(archive, with_vocabulary=True)]
 
 
-def count(archive: Archive, graphs: list[ox.NamedNode], sparql: str) -> list[dict]:
-    """A SELECT over the union of the published graphs (each triple counted once)."""
-    return archive.store.select(sparql, default_graph=graphs)
+def graph_filter(base: str) -> str:
+    """A FILTER on ``?g`` keeping the published graphs (as ``public_graphs`` chooses them)."""
+    def text(value: str) -> str:
+        return json.dumps(value)  # a valid SPARQL string literal
+
+    hidden = " && ".join(f"!STRSTARTS(STR(?g), {text(base + head + '/')}) && "
+                         f"STR(?g) != {text(base + head)}" for head in ("history", "changes"))
+    return (f"FILTER(STRSTARTS(STR(?g), {text(base)}) && STR(?g) != {text(base)} && "
+            f"{hidden})")
 
 
-def statistics(archive: Archive) -> dict:
+class Counter:
+    """SELECTs over the union of the published graphs, each triple counted once."""
+
+    def __init__(self, archive: Archive, listed_limit: int = LISTED_GRAPHS) -> None:
+        self.archive = archive
+        self.graphs = published(archive)
+        self.listed = len(self.graphs) <= listed_limit
+
+    def select(self, projection: str, pattern: str, variables: str, tail: str = "") -> list:
+        """``SELECT projection WHERE { pattern } tail``, with ``pattern`` (binding
+        ``variables``) matched in the published graphs."""
+        if self.listed:
+            where = pattern
+        else:
+            where = (f"{{ SELECT DISTINCT {variables} WHERE {{ GRAPH ?g {{ {pattern} }} "
+                     f"{graph_filter(self.archive.base)} }} }}")
+        dataset = {"default_graph": self.graphs} if self.listed else {}
+        return self.archive.store.select(f"SELECT {projection} WHERE {{ {where} }} {tail}",
+                                         **dataset)
+
+
+def statistics(archive: Archive, listed_limit: int = LISTED_GRAPHS) -> dict:
     """Triples, entities, classes and properties of the published dataset."""
-    graphs = published(archive)
-    if not graphs:
+    counter = Counter(archive, listed_limit)
+    if not counter.graphs:
         return {"triples": 0, "entities": 0, "subjects": 0, "objects": 0, "classes": {},
                 "properties": {}}
-    totals = count(archive, graphs, """SELECT (COUNT(*) AS ?triples)
-        (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects)
-        WHERE { ?s ?p ?o }""")[0]
-    entities = count(archive, graphs, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE "
-                                      "{ ?s ?p ?o FILTER(isIRI(?s)) }")[0]
-    classes = count(archive, graphs, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE "
-                                     "{ ?s a ?c } GROUP BY ?c")
-    properties = count(archive, graphs, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } "
-                                        "GROUP BY ?p")
+    triples = "?s ?p ?o"
+    totals = counter.select("(COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) "
+                            "(COUNT(DISTINCT ?o) AS ?objects)", triples, triples)[0]
+    entities = counter.select("(COUNT(DISTINCT ?s) AS ?n)", f"{triples} {NOT_SKOLEM}",
+                              "?s")[0]
+    classes = counter.select("?c (COUNT(DISTINCT ?s) AS ?n)", "?s a ?c", "?s ?c",
+                             "GROUP BY ?c")
+    properties = counter.select("?p (COUNT(*) AS ?n)", triples, triples, "GROUP BY ?p")
     return {"triples": int(totals["triples"]), "subjects": int(totals["subjects"]),
             "objects": int(totals["objects"]), "entities": int(entities["n"]),
             "classes": {row["c"]: int(row["n"]) for row in classes},
