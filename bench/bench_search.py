@@ -1,10 +1,17 @@
 """Search benchmark: the Whoosh index beside SQLite FTS5 on the same speeches and queries.
 
     .venv/bin/python bench/bench_search.py --docs 2000 [--procs 2] [--queries 40]
+    .venv/bin/python bench/bench_search.py --data COPY [--queries 20] [--rounds 3]
 
 Prints a markdown table: indexing docs/s, index size, peak RSS, and query p50/p95 by
 query kind (every Whoosh query also computes all facets and snippets; FTS5 computes
 snippets and issuer/year counts).
+
+``--data`` runs on an existing data folder instead (a *copy*: the index is opened for
+reading, but Whoosh may still write a lock): the query kinds of ``bench/run.py`` drawn
+from the indexed texts, each with cold caches (no facet counts or match sets kept
+between queries), CPU and wall p50/p95 per kind, the facet data's build time and size
+(tracemalloc) and the process's resident memory.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from archive import Archive
 from archive.corpus import read_ungdc
 from search import SearchIndex
 from search.documents import decompress
+from search.facets import FacetData
 
 WORD = re.compile(r"[a-z]{5,}")
 
@@ -111,12 +119,98 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def archive_cases(index: SearchIndex, per_kind: int, rng: random.Random
+                  ) -> dict[str, list[dict]]:
+    """bench/run.py's query kinds (plus an empty query with a year), drawn from the
+    English texts of the index itself."""
+    searcher = index.view().searcher
+    texts: list[str] = []
+    for docnum in rng.sample(range(searcher.doc_count_all()), min(600, searcher.doc_count())):
+        if searcher.reader().is_deleted(docnum):
+            continue
+        stored = searcher.stored_fields(docnum)
+        if stored.get("display", {}).get("language", "en") == "en" and len(texts) < 200:
+            texts.append(decompress(stored.get("body")).lower())
+    words = [w for t in texts for w in WORD.findall(t)[:300]]
+    kinds: dict[str, list[dict]] = {k: [] for k in (
+        "term", "AND", "phrase", "facets", "date range", "sorted by date", "empty q, year")}
+    for _ in range(per_kind):
+        a, b = rng.sample(words, 2)
+        pair = " ".join(rng.choice(re.findall(r"[a-z]{4,} [a-z]{4,}", rng.choice(texts)))
+                        .split())
+        kind = rng.choice(["statement", "press statement", "report", "speech"])
+        year = rng.randint(1990, 2019)
+        kinds["term"].append({"q": a})
+        kinds["AND"].append({"q": f"{a} {b}"})
+        kinds["phrase"].append({"q": f'"{pair}"'})
+        kinds["facets"].append({"q": a, "filters": {"type": [kind], "language": ["en"]}})
+        kinds["date range"].append({"q": a, "date_from": str(year), "date_to": str(year + 4)})
+        kinds["sorted by date"].append({"q": a, "sort": "-date"})
+        kinds["empty q, year"].append({"q": "", "filters": {"year": [str(year)]}})
+    return kinds
+
+
+def memory_mb() -> dict[str, float]:
+    """Resident memory of this process from /proc (MB): now, anonymous, file, peak."""
+    status = Path("/proc/self/status").read_text()
+    return {key: int(re.search(rf"{key}:\s+(\d+)", status).group(1)) / 1024
+            for key in ("VmRSS", "RssAnon", "RssFile", "VmHWM")}
+
+
+def bench_data(folder: Path, per_kind: int, rounds: int) -> None:
+    """Query kinds on an existing data folder, cold caches; see the module docstring."""
+    import tracemalloc
+
+    archive = Archive(folder, read_only=True)
+    index = SearchIndex(folder / "index", archive, follow=False)
+    view = index.view()
+    cpu, wall = time.process_time(), time.perf_counter()
+    facets = view.facets
+    build_cpu, build_wall = time.process_time() - cpu, time.perf_counter() - wall
+    tracemalloc.start()
+    again = FacetData(view.searcher)  # the same again, its memory traced
+    facet_mb = tracemalloc.get_traced_memory()[0] / 1e6
+    tracemalloc.stop()
+    del again
+    kinds = archive_cases(index, per_kind, random.Random(7))
+    print(f"\n## Search on {folder} ({view.searcher.doc_count():,} documents, "
+          f"{len(view.searcher.reader().leaf_readers())} segments), {per_kind} queries per "
+          f"kind, {rounds} rounds, cold caches\n")
+    print(f"Facet data: built in {build_cpu:.2f} s CPU ({build_wall:.2f} s wall), "
+          f"{facet_mb:,.1f} MB (tracemalloc); "
+          f"{sum(len(v) for v in facets.values.values()):,} facet values.\n")
+    print("| query kind (with facets) | CPU p50 ms | CPU p95 ms | wall p50 ms | wall p95 ms "
+          "| hits (mean) |\n|---|---:|---:|---:|---:|---:|")
+    for kind, cases in kinds.items():
+        cpu_ms, wall_ms, hits = [], [], []
+        for _ in range(rounds):
+            for case in cases:
+                for cache in (view.results, view.counts, view.matches):
+                    cache.clear()
+                cpu, wall = time.process_time(), time.perf_counter()
+                hits.append(index.search(**case).total)
+                cpu_ms.append((time.process_time() - cpu) * 1000)
+                wall_ms.append((time.perf_counter() - wall) * 1000)
+        print(f"| {kind} | {pct(cpu_ms, .5):.1f} | {pct(cpu_ms, .95):.1f} | "
+              f"{pct(wall_ms, .5):.1f} | {pct(wall_ms, .95):.1f} | {statistics.mean(hits):,.0f} |")
+    memory = memory_mb()
+    print(f"\nMemory: resident {memory['VmRSS']:,.0f} MB (anonymous {memory['RssAnon']:,.0f}, "
+          f"file-backed {memory['RssFile']:,.0f}), peak {memory['VmHWM']:,.0f} MB.")
+    index.close()
+    archive.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--queries", type=int, default=40, help="queries per kind")
     parser.add_argument("--procs", type=int, default=1)
+    parser.add_argument("--data", type=Path, help="an existing data folder (a copy)")
+    parser.add_argument("--rounds", type=int, default=1, help="with --data: repeats")
     args = parser.parse_args()
+    if args.data:
+        bench_data(args.data, args.queries, args.rounds)
+        return
     rng = random.Random(7)
     records = load(args.docs)
     work = Path(tempfile.mkdtemp(prefix="bench-search-"))

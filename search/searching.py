@@ -1,49 +1,67 @@
 """Running one search: query, filters, date range, sort, page, facets, snippets, spelling.
 
 Works on a :class:`View` (one searcher with its parser and facet data); the index hands
-out a fresh view after each catch-up. Relevance ranking and the set of all matches come
-from one pass over the postings (:class:`_MatchCollector`).
+out a fresh view after each catch-up. The set of all matches (for the total and the facet
+counts) is a bitset read from the postings without scoring (:mod:`search.matches`); only
+a search by relevance scores every match, in bulk (:mod:`search.scoring`), and takes
+its match set from the scores.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.collectors import TopCollector
 from whoosh.searching import Searcher
 
 from archive.dates import parse_date
+from search import bitsets, lazy_matchers, segment_files
 from search.analysis import language_key
 from search.documents import Vocabulary, decompress
 from search.facets import FacetData
+from search.lru import LRU
+from search.matches import matching
 from search.query import ArchiveParser, parse, suggest, treaty_query
 from search.results import Hit, SearchResults
 from search.schema import FACETS
+from search.scoring import all_scores, best
 from search.snippets import candidate_pattern, find_hits, snippet, treaty_hits
+
+segment_files.install()  # read compound segments in place, not copied per searcher
+lazy_matchers.install()  # OR and phrase matchers read nothing until used
 
 SORTS = ("relevance", "date", "-date")
 MAX_PAGE_SIZE = 100
 
 
-class _MatchCollector(TopCollector):
-    """Top-N by score among ``allowed`` documents, and every matching document."""
+#: Facet counts kept per view (each about 5–20 KB), and query match sets (at most
+#: 12.5 KB each at 100,000 documents): a page of a result list, a click on a facet and the
+#: next visitor with the same query reuse them.
+COUNTS_CACHE = (512, 16 << 20)
+MATCHES_CACHE = (1024, 32 << 20)
+SIMILAR_CACHE = (4096, 8 << 20)
+#: Whole result pages (hits with snippets, counts shared with the counts cache).
+RESULTS_CACHE = (512, 16 << 20)
 
-    def __init__(self, limit: int, allowed: set[int] | None) -> None:
-        super().__init__(limit=limit, usequality=False)
-        self.allowed = allowed
-        self.matched: set[int] = set()
 
-    def _collect(self, global_docnum: int, score: float) -> float:
-        self.matched.add(global_docnum)
-        if self.allowed is not None and global_docnum not in self.allowed:
-            return 0
-        return super()._collect(global_docnum, score)
+def _counts_size(counts: dict[str, list[dict[str, object]]]) -> int:
+    return 400 + sum(240 + 200 * len(values) for values in counts.values())
+
+
+def _bits_size(bits: int) -> int:
+    return 100 + bits.bit_length() // 8
+
+
+def _hits_size(hits: list[Hit]) -> int:
+    return 100 + sum(300 + len(h.title) + len(h.issuer) + len(h.uri) + len(h.snippet)
+                     for h in hits)
+
+
+def _results_size(results: SearchResults) -> int:
+    return 1000 + _hits_size(results.results)
 
 
 @dataclass
@@ -53,9 +71,11 @@ class View:
     searcher: Searcher
     vocab: Vocabulary
     previous: FacetData | None = None
-    _facets: FacetData | None = None
-    cache: OrderedDict = field(default_factory=OrderedDict)
-    similar: OrderedDict = field(default_factory=OrderedDict)
+    counts: LRU = field(default_factory=lambda: LRU(*COUNTS_CACHE, size_of=_counts_size))
+    matches: LRU = field(default_factory=lambda: LRU(*MATCHES_CACHE, size_of=_bits_size))
+    similar: LRU = field(default_factory=lambda: LRU(*SIMILAR_CACHE, size_of=_hits_size))
+    results: LRU = field(default_factory=lambda: LRU(*RESULTS_CACHE, size_of=_results_size))
+    _built: FacetData | None = None
 
     def __post_init__(self) -> None:
         reader = self.searcher.reader()
@@ -65,10 +85,23 @@ class View:
 
     @property
     def facets(self) -> FacetData:
-        if self._facets is None:
-            self._facets = FacetData(self.searcher, self.previous)
+        if self._built is None:
+            self._built = FacetData(self.searcher, self.previous)
             self.previous = None
-        return self._facets
+        return self._built
+
+    @property
+    def _facets(self) -> FacetData | None:
+        """What the next view can reuse: these facets, or (not built yet) the previous."""
+        return self._built or self.previous
+
+    def matching(self, text: str, q: wq.Query) -> int:
+        """Every document the query text matches (kept per view)."""
+        found = self.matches.get(text)
+        if found is None:
+            found = matching(self.searcher, q, self.facets.lengths)
+            self.matches.put(text, found)
+        return found
 
 
 def date_bounds(date_from: str | None, date_to: str | None) -> tuple[int | None, int | None]:
@@ -76,11 +109,6 @@ def date_bounds(date_from: str | None, date_to: str | None) -> tuple[int | None,
     low = int(parse_date(date_from).bounds()[0].replace("-", "")) if date_from else None
     high = int(parse_date(date_to).bounds()[1].replace("-", "")) if date_to else None
     return low, high
-
-
-def _date_set(view: View, low: int | None, high: int | None) -> set[int] | None:
-    """Documents whose date overlaps [low, high] (a "June 2018" record is in 2018-06-15)."""
-    return view.facets.date_set(low, high)
 
 
 def _query_terms(q: wq.Query, view: View) -> tuple[dict[str, set[str]], set[str]]:
@@ -125,39 +153,56 @@ def run_search(view: View, q: str, filters: Mapping[str, list[str]], sort: str, 
     page, page_size = max(1, page), max(1, min(page_size, MAX_PAGE_SIZE))
     clean = {name: sorted({view.vocab.canonical(name, v) for v in values if v})
              for name, values in filters.items() if name in FACETS and values}
+    key = (q, tuple(sorted((k, tuple(v)) for k, v in clean.items())), sort, page, page_size,
+           date_from, date_to)
+    kept = view.results.get(key)
+    if kept is None:
+        try:
+            kept = _search(view, q, clean, sort, page, page_size, date_from, date_to)
+        finally:
+            segment_files.release()
+        view.results.put(key, kept)
+    return replace(kept, results=[replace(hit) for hit in kept.results],
+                   query={**kept.query, "filters": dict(kept.query["filters"])})
+
+
+def _search(view: View, q: str, clean: dict[str, list[str]], sort: str, page: int,
+            page_size: int, date_from: str | None, date_to: str | None) -> SearchResults:
     parsed = parse(view.parser, q)
     facets = view.facets
-    filter_sets = facets.filter_sets(clean)
+    filter_bits = facets.filter_bits(clean)
     low, high = date_bounds(date_from, date_to)
-    dates = _date_set(view, low, high)
-    allowed: set[int] | None = dates
-    for docs in filter_sets.values():
-        allowed = docs if allowed is None else allowed & docs
+    dates = facets.date_bits(low, high)
+    allowed = dates
+    for bits in filter_bits.values():
+        allowed = bits if allowed is None else allowed & bits
     wanted = page * page_size
-    ranked: list[tuple[int, float | None]] = []
+    text = q.strip()
+    scores = None
     if parsed.query is None:
-        matched: set[int] | frozenset[int] = facets.all_docs
+        matched = facets.live
         sort = "-date" if sort == "relevance" else sort
     elif sort == "relevance":
-        collector = _MatchCollector(wanted, allowed)
-        view.searcher.search_with_collector(parsed.query, collector)
-        matched = collector.matched
-        ranked = [(hit.docnum, hit.score) for hit in collector.results()]
+        scores = all_scores(view.searcher, parsed.query, facets.lengths)
+        matched = view.matches.get(text)
+        if matched is None:
+            matched = bitsets.from_ids(scores, facets.size)
+            view.matches.put(text, matched)
     else:
-        matched = set(view.searcher.docs_for_query(parsed.query))
+        matched = view.matching(text, parsed.query)
     final = matched if allowed is None else matched & allowed
-    if sort != "relevance":
-        keys = facets.sort_keys
-        pick = heapq.nlargest if sort == "-date" else heapq.nsmallest
-        ranked = [(d, None) for d in pick(wanted, final, key=lambda d: keys.get(d, ("", "")))]
-    base = matched if dates is None else matched & dates
-    key = (q.strip(), tuple(sorted((k, tuple(v)) for k, v in clean.items())), low, high)
-    counts = view.cache.get(key)
+    if not final:
+        ranked: list[tuple[int, float | None]] = []
+    elif scores is not None:
+        flags = None if allowed is None else bitsets.flags_of(final, facets.size)
+        ranked = list(best(scores, wanted, flags))
+    else:
+        ranked = [(d, None) for d in facets.by_date(final, wanted, sort == "-date")]
+    key = (text, tuple(sorted((k, tuple(v)) for k, v in clean.items())), low, high)
+    counts = view.counts.get(key)
     if counts is None:
-        counts = facets.counts(base, filter_sets)
-        view.cache[key] = counts
-        if len(view.cache) > 256:
-            view.cache.popitem(last=False)
+        counts = facets.counts(matched if dates is None else matched & dates, filter_bits)
+        view.counts.put(key, counts)
     terms, treaties = _query_terms(parsed.query, view) if parsed.query else ({}, set())
     hits = []
     for docnum, score in ranked[(page - 1) * page_size:wanted]:
@@ -165,7 +210,7 @@ def run_search(view: View, q: str, filters: Mapping[str, list[str]], sort: str, 
         hit = _hit(view, docnum, score, stored)
         hit.snippet = _snippet(view, stored, terms, treaties)
         hits.append(hit)
-    total = len(final)
+    total = final.bit_count()
     suggestion = suggest(q, view.searcher.reader()) if q.strip() and total < 5 else None
     return SearchResults(
         total=total, results=hits, facets=counts, page=page,
@@ -182,14 +227,19 @@ def more_like(view: View, docnum: int, limit: int) -> list[Hit]:
     its key terms is most of the cost of a record page.
     """
     key = (docnum, limit)
-    if key not in view.similar:
-        view.similar[key] = _more_like(view, docnum, limit)
-        if len(view.similar) > 4096:
-            view.similar.popitem(last=False)
-    return [replace(hit) for hit in view.similar[key]]
+    hits = view.similar.get(key)
+    if hits is None:
+        try:
+            hits = _more_like(view, docnum, limit)
+        finally:
+            segment_files.release()
+        view.similar.put(key, hits)
+    return [replace(hit) for hit in hits]
 
 
-def _more_like(view: View, docnum: int, limit: int) -> list[Hit]:
+def similar_query(view: View, docnum: int) -> wq.Query | None:
+    """What "more like this" searches for: the key words (Bo1) of the statement's text,
+    its treaties and topics."""
     stored = view.searcher.stored_fields(docnum)
     display = stored.get("display", {})
     lang = language_key(display.get("language"))
@@ -200,7 +250,13 @@ def _more_like(view: View, docnum: int, limit: int) -> list[Hit]:
     for notation in display.get("treaties", []):
         queries.append(treaty_query(notation))
     queries += [wq.Term("topic", topic, boost=2.0) for topic in display.get("topics", [])]
-    if not queries:
+    return wq.Or(queries) if queries else None
+
+
+def _more_like(view: View, docnum: int, limit: int) -> list[Hit]:
+    q = similar_query(view, docnum)
+    if q is None:
         return []
-    results = view.searcher.search(wq.Or(queries), limit=limit, mask={docnum})
-    return [_hit(view, hit.docnum, hit.score) for hit in results]
+    scores = all_scores(view.searcher, q, view.facets.lengths)
+    scores.pop(docnum, None)
+    return [_hit(view, other, score) for other, score in best(scores, limit)]
