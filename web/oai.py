@@ -5,6 +5,8 @@ log's last sequence when the harvest began, set, from, until, prefix); a record'
 is its last change at or before that cutoff, so a token never expires and no record is
 skipped or repeated while archivists edit. Changes after the cutoff belong to the next
 incremental harvest. Deleted records stay as headers with status="deleted" (§2.5.1).
+A page's records are read together (:mod:`web.oai_records`) and written without rdflib
+(:mod:`web.oai_formats`).
 """
 
 from __future__ import annotations
@@ -20,26 +22,22 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, Response, current_app, request, url_for
 from lxml import etree
 from rdflib import RDFS, Graph, URIRef
-from rdflib.namespace import DCTERMS
 
-from archive import Archive, Gone
+from archive import Archive
 from archive.changelog import now
-from vocab import RA
+from web import oai_formats
 from web.app import get_archive
+from web.oai_formats import OAI_DC_NS, OAI_DC_SCHEMA, RDF_NS, XSI_NS
 from web.oai_log import SET_KINDS, HarvestLog, harvest_log
-from web.things import add_concept_labels, label_of
+from web.oai_records import RecordTriples, record_reader
+from web.things import label_of
 
 bp = Blueprint("oai", __name__)
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-DC_NS = "http://purl.org/dc/elements/1.1/"
-OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
-RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
 #: metadataPrefix → (schema, metadataNamespace) (§4.4).
 FORMATS: dict[str, tuple[str, str]] = {
-    "oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd", OAI_DC_NS),
+    "oai_dc": (OAI_DC_SCHEMA, OAI_DC_NS),
     "rdf": ("http://www.openarchives.org/OAI/2.0/rdf.xsd", RDF_NS),
 }
 #: Verb → (required arguments, optional arguments) (§3.1.1, §4).
@@ -228,7 +226,7 @@ def list_sets(root: etree._Element, arguments: dict[str, str]) -> None:
         raise OaiError("badResumptionToken", "ListSets answers in one response; this "
                                              "repository issued no token for it")
     log = harvest_log()
-    used = sorted({spec for specs in log.sets.values() for spec in specs})
+    used = log.used_sets()
     if not used:
         raise OaiError("noSetHierarchy", "the repository holds no records yet, so it has no "
                                          "sets")
@@ -267,7 +265,9 @@ def get_record(root: etree._Element, arguments: dict[str, str]) -> None:
     prefix = checked_prefix(arguments["metadataPrefix"])
     record_id = resolve_identifier(log, arguments["identifier"])
     element = verb_element(root, "GetRecord")
-    add_record(element, log, record_id, prefix, with_metadata=True)
+    records = read_current(log, [record_id], prefix)
+    add_record(element, log, record_id, prefix, with_metadata=True,
+               record=records.get(record_id))
 
 
 def checked_prefix(prefix: str) -> str:
@@ -299,9 +299,11 @@ def list_items(root: etree._Element, arguments: dict[str, str], verb: str,
     size = int(current_app.config.get("OAI_PAGE_SIZE", DEFAULT_PAGE_SIZE))
     page = matches[cursor:cursor + size]
     element = verb_element(root, verb)
-    for sequence in page:
-        record_id = log.changes[sequence - 1].record_id
-        add_record(element, log, record_id, token.prefix, with_metadata)
+    record_ids = [log.record_id(sequence) for sequence in page]
+    records = read_current(log, record_ids, token.prefix) if with_metadata else {}
+    for record_id in record_ids:
+        add_record(element, log, record_id, token.prefix, with_metadata,
+                   record=records.get(record_id))
     if "resumptionToken" not in arguments and len(page) == len(matches):
         return  # a complete list in one response needs no token (§3.5)
     more = cursor + len(page) < len(matches)
@@ -324,89 +326,52 @@ def first_token(log: HarvestLog, arguments: dict[str, str]) -> Token:
         if start > end:
             raise OaiError("badArgument", "'from' is later than 'until'")
     set_spec = arguments.get("set")
-    if set_spec is not None and not any(log.sets.values()):
+    if set_spec is not None and not log.sets.any():
         raise OaiError("noSetHierarchy", "the repository holds no records yet, so it has no "
                                          "sets")
     return Token(prefix, 0, len(log.changes), set_spec,
                  start.isoformat() if start else None, end.isoformat() if end else None)
 
 
+def read_current(log: HarvestLog, record_ids: list[str], prefix: str
+                 ) -> dict[str, RecordTriples]:
+    """The graphs of the records not deleted in the log, read together (none for a record
+    deleted since this request caught up with the log)."""
+    current = [record_id for record_id in record_ids if not log.latest(record_id).deleted]
+    return record_reader().read(current, len(log.changes), with_text=prefix != "oai_dc")
+
+
 def add_record(parent: etree._Element, log: HarvestLog, record_id: str, prefix: str,
-               with_metadata: bool) -> None:
+               with_metadata: bool, record: RecordTriples | None = None) -> None:
     """A header (ListIdentifiers) or a record with its metadata (§2.5)."""
     archive = get_archive()
     change = log.latest(record_id)
     uri = archive.uris.statement(record_id)
-    graph = None
-    if with_metadata and not change.deleted:
-        try:
-            graph = add_concept_labels(archive, archive.record_graph(record_id))
-        except Gone:  # deleted since this request caught up with the log
-            graph = None
     holder = sub(parent, "record") if with_metadata else parent
     header = sub(holder, "header")
-    if change.deleted or (with_metadata and graph is None):
+    if change.deleted or (with_metadata and record is None):
         header.set("status", "deleted")
     sub(header, "identifier", str(uri))
     sub(header, "datestamp", stamp(change.time))
     for spec in sorted(log.sets.get(record_id, ())):
         sub(header, "setSpec", spec)
-    if graph is not None:
-        sub(holder, "metadata").append(METADATA[prefix](archive, graph, uri))
+    if with_metadata and record is not None:
+        sub(holder, "metadata").append(METADATA[prefix](record, str(uri)))
 
 
-# Metadata formats ------------------------------------------------------------------------
+# Metadata formats (written by web.oai_formats) -------------------------------------------
 
-def oai_dc(archive: Archive, graph: Graph, uri: URIRef) -> etree._Element:
-    """Simple Dublin Core mapped from our vocabulary."""
-    root = etree.Element(f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS,
-                                                       "xsi": XSI_NS})
-    root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_DC_NS} {FORMATS['oai_dc'][0]}")
-
-    def dc(name: str, value: object, lang: str | None = None) -> None:
-        element = sub(root, name, str(value), ns=DC_NS)
-        if lang:
-            element.set(f"{{{XML_NS}}}lang", lang)
-
-    for title in graph.objects(uri, DCTERMS.title):
-        dc("title", title, title.language)
-    for predicate, name in ((RA.issuer, "creator"), (RA.topic, "subject"),
-                            (RA.references, "subject"), (RA.place, "coverage"),
-                            (RA.respondsTo, "relation")):
-        for value in sorted(graph.objects(uri, predicate)):
-            dc(name, label_of(graph, value))
-    for summary in graph.objects(uri, DCTERMS.abstract):
-        dc("description", summary, summary.language)
-    issued = graph.value(uri, DCTERMS.issued)
-    if issued is not None:
-        dc("date", issued)
-    type_uri = graph.value(uri, RA.statementType)
-    if type_uri is not None:
-        dc("type", label_of(graph, type_uri))
-    dc("type", "Text")
-    dc("format", "text/plain")
-    dc("identifier", uri)
-    language = graph.value(uri, DCTERMS.language)
-    if language is not None:
-        dc("language", language)
-    for link in sorted(graph.objects(uri, RA.seeAlso)):
-        dc("relation", link)
-    source = graph.value(uri, DCTERMS.source)
-    if source is not None:
-        dc("source", source)
-    dc("rights", current_app.config.get("OAI_RIGHTS", "Metadata: CC0 1.0; texts remain the "
-                                                      "property of their issuers."))
-    return root
+def oai_dc(record: RecordTriples, uri: str) -> etree._Element:
+    rights = current_app.config.get("OAI_RIGHTS", "Metadata: CC0 1.0; texts remain the "
+                                                  "property of their issuers.")
+    return oai_formats.oai_dc(record, uri, rights, record_reader().concepts)
 
 
-def rdf(archive: Archive, graph: Graph, uri: URIRef) -> etree._Element:
-    """The full record (statement and the things it names) as RDF/XML."""
-    data = graph.serialize(format="xml").encode("utf-8")
-    return etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False,
-                                                         no_network=True))
+def rdf(record: RecordTriples, uri: str) -> etree._Element:
+    return oai_formats.rdf(record)
 
 
-METADATA: dict[str, Callable[[Archive, Graph, URIRef], etree._Element]] = {
+METADATA: dict[str, Callable[[RecordTriples, str], etree._Element]] = {
     "oai_dc": oai_dc, "rdf": rdf,
 }
 HANDLERS: dict[str, Callable[[etree._Element, dict[str, str]], None]] = {

@@ -1,16 +1,18 @@
 """The harvest log: an in-memory view of the change log for OAI-PMH, the sitemap and feed.
 
-It holds every change in order, each record's change sequences and each record's OAI sets.
-It is read with one SPARQL SELECT over the change-log graph at first use, then follows new
+It holds every change in order, each record's change sequences and each record's OAI sets,
+in compact columns (:mod:`web.oai_columns`). It is read with one SPARQL SELECT over the
+change-log graph and one over the statements' set predicates at first use, then follows new
 entries incrementally before every request.
 """
 
 from __future__ import annotations
 
-import bisect
 import threading
+from array import array
 from collections import OrderedDict
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app
 from rdflib import Graph, URIRef
@@ -21,6 +23,7 @@ from archive.changelog import Change
 from archive.history import snapshot_graph
 from vocab import RA
 from web.app import get_archive
+from web.oai_columns import ChangeColumns, RecordSequences, SetTable, micros
 
 #: Set kind (first part of a setSpec) → (kind of thing, linking predicate, set name).
 SET_KINDS: dict[str, tuple[str, URIRef, str]] = {
@@ -30,6 +33,20 @@ SET_KINDS: dict[str, tuple[str, URIRef, str]] = {
 }
 #: Fewer new entries than this are read by direct look-ups, more by one SELECT.
 LOOKUP_LIMIT = 200
+#: More records than this have their sets read by one scan of every statement graph.
+SCAN_LIMIT = 50
+#: Lists of matching positions kept (a harvest reuses its list on every page).
+LISTS_KEPT = 16
+
+
+class Entry(NamedTuple):
+    """One change-log entry as read, before it joins the columns."""
+
+    record_id: str
+    kind: str
+    time: int  # microseconds since 1970
+    version: int
+    agent: str
 
 
 class HarvestLog:
@@ -40,11 +57,11 @@ class HarvestLog:
 
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
-        self.changes: list[Change] = []
-        self.by_record: dict[str, list[int]] = {}
-        self.sets: dict[str, frozenset[str]] = {}
+        self.changes = ChangeColumns()
+        self.by_record = RecordSequences(self.changes)
+        self.sets = SetTable(self.changes.records)
         self.lock = threading.Lock()
-        self._lists: OrderedDict[tuple, list[int]] = OrderedDict()
+        self._lists: OrderedDict[tuple, array] = OrderedDict()
 
     def catch_up(self) -> None:
         with self.lock:
@@ -52,91 +69,126 @@ class HarvestLog:
             if len(self.changes) >= last:
                 return
             dirty: set[str] = set()
-            for change in read_log(self.archive, len(self.changes), last):
-                if change.sequence != len(self.changes) + 1:
+            for entry in read_log(self.archive, len(self.changes), last):
+                if entry is None:
                     break  # a gap: an entry being written; the next request fills it
-                self.changes.append(change)
-                self.by_record.setdefault(change.record_id, []).append(change.sequence)
-                dirty.add(change.record_id)
-            if dirty:
-                self.sets.update(record_sets(self.archive, dirty))
+                self.changes.append(*entry)
+                dirty.add(entry.record_id)
+            numbers = self.changes.records.numbers
+            for record_id, specs in record_sets(self.archive, dirty).items():
+                self.sets.assign(numbers[record_id], specs)
+
+    def record_id(self, sequence: int) -> str:
+        """The id of the record the change numbered ``sequence`` changed."""
+        return self.changes.records.names[self.changes.record[sequence - 1]]
 
     def latest(self, record_id: str) -> Change | None:
-        sequences = self.by_record.get(record_id)
-        return self.changes[sequences[-1] - 1] if sequences else None
+        number = self.changes.records.numbers.get(record_id)
+        return self.changes[self.changes.last[number] - 1] if number is not None else None
 
     def matching(self, cutoff: int, set_spec: str | None, start: datetime | None,
-                 end: datetime | None) -> list[int]:
+                 end: datetime | None) -> array:
         """Sequences of the records' positions at ``cutoff`` that match, in log order."""
         key = (cutoff, set_spec, start, end)
         with self.lock:
             if key in self._lists:
                 self._lists.move_to_end(key)
                 return self._lists[key]
-        found = []
-        for change in self.changes[:cutoff]:
-            sequences = self.by_record[change.record_id]
-            after = bisect.bisect_right(sequences, change.sequence)
-            if after < len(sequences) and sequences[after] <= cutoff:
-                continue  # not this record's last change at the cutoff
-            if (start and change.time < start) or (end and change.time > end):
+        records, times = self.changes.record, self.changes.time
+        seen = bytearray(len(self.changes.first))  # per record, as soon as it is numbered
+        earliest = micros(start) if start else None
+        latest = micros(end) if end else None
+        member = self.sets.member_test(set_spec) if set_spec else None
+        found = array("i")
+        for index in range(cutoff - 1, -1, -1):  # newest first: a record's last change
+            number = records[index]
+            if seen[number]:
                 continue
-            if set_spec and not in_set(self.sets.get(change.record_id, frozenset()), set_spec):
+            seen[number] = 1
+            if (earliest is not None and times[index] < earliest) or \
+                    (latest is not None and times[index] > latest):
                 continue
-            found.append(change.sequence)
+            if member is not None and not member(number):
+                continue
+            found.append(index + 1)
+        found.reverse()
         with self.lock:
             self._lists[key] = found
-            while len(self._lists) > 64:
+            while len(self._lists) > LISTS_KEPT:
                 self._lists.popitem(last=False)
         return found
 
+    def used_sets(self) -> list[str]:
+        """Every setSpec some record is in, sorted."""
+        return sorted(self.sets.used())
 
-def read_log(archive: Archive, after: int, last: int) -> list[Change]:
-    """Entries ``after < sequence <= last`` in order: look-ups for a few, else one SELECT."""
+
+def read_log(archive: Archive, after: int, last: int) -> list[Entry | None]:
+    """Entries ``after < sequence <= last`` in order, None where one is missing (being
+    written): look-ups for a few, else one SELECT read straight from pyoxigraph terms."""
     if last - after < LOOKUP_LIMIT:
-        return archive.changes(after, last - after)
+        found: list[Entry | None] = [
+            Entry(c.record_id, c.kind, micros(c.time), c.version, c.agent)
+            for c in archive.changes(after, last - after)]
+        return found + [None] * (last - after - len(found))
     uris = archive.uris
-    rows = archive.store.select(f"""
+    solutions = archive.store.query(f"""
         SELECT ?n ?r ?k ?t ?v ?a WHERE {{ GRAPH <{uris.changes}> {{
           ?c <{RA.sequence}> ?n ; <{RA.changedRecord}> ?r ; <{RA.changeKind}> ?k ;
              <{PROV.atTime}> ?t ; <{RA.version}> ?v ; <{PROV.wasAssociatedWith}> ?a .
           FILTER(?n > {int(after)} && ?n <= {int(last)}) }} }}""")
-    changes = [Change(sequence=int(row["n"]),
-                      record_id=uris.record_id(str(row["r"])) or str(row["r"]),
-                      kind=str(row["k"]),
-                      time=datetime.fromisoformat(str(row["t"]).replace("Z", "+00:00")),
-                      version=int(str(row["v"]).rsplit("/", 1)[-1]),
-                      agent=str(row["a"]).rsplit("/", 1)[-1]) for row in rows]
-    return sorted(changes, key=lambda change: change.sequence)
+    entries: list[Entry | None] = [None] * (last - after)
+    times: dict[str, int] = {}
+    agents: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    for n, r, k, t, v, a in solutions:  # type: ignore[attr-defined]
+        record = r.value
+        time = times.get(t.value)
+        if time is None:
+            time = times[t.value] = micros(datetime.fromisoformat(
+                t.value.replace("Z", "+00:00")))
+        agent = agents.get(a.value)
+        if agent is None:
+            agent = agents[a.value] = uris.agent_name(a.value)
+        entries[int(n.value) - after - 1] = Entry(
+            uris.record_id(record) or record, kinds.setdefault(k.value, k.value), time,
+            int(v.value.rsplit("/", 1)[-1]), agent)
+    return entries
 
 
-def in_set(specs: frozenset[str], wanted: str) -> bool:
-    """Whether a record in ``specs`` belongs to ``wanted`` (sets are hierarchical, §4.6)."""
-    return any(spec == wanted or spec.startswith(wanted + ":") for spec in specs)
+def record_sets(archive: Archive, record_ids: set[str]) -> dict[str, list[str]]:
+    """The setSpecs of records: from their graph, or the last content of a deleted one.
 
-
-def record_sets(archive: Archive, record_ids: set[str]) -> dict[str, frozenset[str]]:
-    """The setSpecs of records: from their graph, or the last content of a deleted one."""
-    graphs: dict[str, Graph] = {}
-    predicates = [predicate for _, predicate, _ in SET_KINDS.values()]
-    if len(record_ids) > 50:
-        rows = archive.store.select(
-            "SELECT ?g ?p ?o WHERE { GRAPH ?g { ?g ?p ?o } VALUES ?p { "
-            + " ".join(f"<{p}>" for p in predicates) + " } }")
-        for row in rows:
-            record_id = archive.uris.record_id(str(row["g"]))
-            if record_id in record_ids:
-                graphs.setdefault(record_id, Graph()).add((row["g"], row["p"], row["o"]))
-    for record_id in record_ids - set(graphs):
-        uri = archive.uris.statement(record_id)
-        graph = graphs.setdefault(record_id, Graph())
-        for predicate in predicates:
-            for triple in archive.store.triples(uri, uri, predicate):
-                graph.add(triple)
-        if not len(graph):
-            graph += last_content(archive, record_id)
-    return {record_id: graph_sets(archive, graph, archive.uris.statement(record_id))
-            for record_id, graph in graphs.items()}
+    One row per graph: the store looks each graph's long name up once, not once per set.
+    """
+    if not record_ids:
+        return {}
+    kinds = " ".join(f'(<{predicate}> "{prefix}")'
+                     for prefix, (_, predicate, _) in SET_KINDS.items())
+    pattern = f"GRAPH ?g {{ ?g ?p ?o }} VALUES (?p ?k) {{ {kinds} }}"
+    if len(record_ids) <= SCAN_LIMIT:
+        graphs = " ".join(f"<{archive.uris.statement(r)}>" for r in sorted(record_ids))
+        pattern = f"VALUES ?g {{ {graphs} }} {pattern}"
+    query = (f"SELECT ?g (GROUP_CONCAT(CONCAT(?k, ' ', STR(?o)); separator='\\n') AS ?s) "
+             f"WHERE {{ {pattern} }} GROUP BY ?g")
+    found: dict[str, list[str]] = {}
+    specs: dict[str, str | None] = {}  # "kind value" → setSpec (a few thousand values)
+    uris = archive.uris
+    for g, joined in archive.store.query(query):  # type: ignore[attr-defined]
+        record_id = uris.record_id(g.value)
+        if record_id in record_ids:
+            found[record_id] = []
+            for item in joined.value.split("\n"):
+                if item not in specs:
+                    kind, _, value = item.partition(" ")
+                    parts = uris.split(value)
+                    specs[item] = f"{kind}:{parts[1]}" if parts else None
+                if specs[item]:
+                    found[record_id].append(specs[item])
+    for record_id in record_ids - set(found):
+        found[record_id] = sorted(graph_sets(archive, last_content(archive, record_id),
+                                             archive.uris.statement(record_id)))
+    return found
 
 
 def graph_sets(archive: Archive, graph: Graph, uri: URIRef) -> frozenset[str]:
