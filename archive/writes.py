@@ -25,6 +25,7 @@ from archive.history import (
 from archive.mapping import Batch
 from archive.record import Record, parse_record, slugify
 from archive.shapes import check_shapes
+from archive.shapes_fast import Triple, fast_shapes
 from archive.store import quads_of
 from vocab import RA
 
@@ -176,44 +177,58 @@ SHAPES_CHUNK = 100
 
 def _check_shapes(archive: Archive, batch: Batch, records: list[tuple[Record, str, int | None]]
                   ) -> list[Problem]:
-    """SHACL over the batch in chunks (pySHACL slows down more than linearly with size)."""
+    """SHACL over the batch in chunks (pySHACL slows down more than linearly with size).
+
+    A chunk that :mod:`archive.shapes_fast` finds certainly conforming skips pySHACL;
+    any other goes through pySHACL, which words every problem.
+    """
     labels = {subject: label for (_, label, _), subject in zip(records, batch.statements,
                                                                strict=True)}
     subjects = list(batch.statements)
+    fast = fast_shapes(archive.shapes)
     problems: list[Problem] = []
     for start in range(0, len(subjects), SHAPES_CHUNK):
         chunk = subjects[start:start + SHAPES_CHUNK]
-        problems += check_shapes(_shapes_data(archive, batch, chunk), archive.shapes,
+        triples = _shapes_triples(archive, batch, chunk)
+        if fast.conforms(triples):
+            continue
+        data = Graph()
+        for triple in triples:
+            data.add(triple)
+        problems += check_shapes(data, archive.shapes,
                                  lambda node, chunk=chunk: _owner(node, chunk, batch, labels))
     return problems
 
 
-def _shapes_data(archive: Archive, batch: Batch, subjects: list[URIRef]) -> Graph:
+def _shapes_triples(archive: Archive, batch: Batch, subjects: list[URIRef]) -> set[Triple]:
     """The chunk's statements, the resources they name, and the thesauri memberships.
 
     Full texts are replaced by a one-letter stand-in of the same language: the shapes only
     count and type them, and pySHACL takes twice as long over long literals.
     """
-    data = Graph()
+    data: set[Triple] = set()
     for subject in subjects:
         for s, p, o in batch.statements[subject]:
             if p == RA.text and isinstance(o, Literal):
                 o = Literal("x", lang=o.language, datatype=o.datatype)
             data.add((s, p, o))
-    named = {o for o in data.objects() if isinstance(o, URIRef)}
+    described = {s for s, _, _ in data}
+    named = {o for _, _, o in data if isinstance(o, URIRef)}
     while named:
         uri = named.pop()
         parts = archive.uris.split(uri)
         if not parts or parts[0] not in ("issuers", "events", "places"):
             continue
         graph = batch.resources.get(uri)
-        if graph is None or uri not in batch.new_resources:
-            archive.store.graph(uri, into=data)
+        added = list(archive.store.triples(uri)) \
+            if graph is None or uri not in batch.new_resources else []
         if graph is not None:
-            data += graph
+            added += graph
+        data.update(added)
+        described.update(s for s, _, _ in added)
         named |= {o for o in (graph.objects() if graph is not None else ())
-                  if isinstance(o, URIRef) and (o, None, None) not in data}
-    data += archive.concept_memberships
+                  if isinstance(o, URIRef) and o not in described}
+    data.update(archive.concept_memberships)
     return data
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from functools import cache
+from itertools import filterfalse
 
 from whoosh.analysis import CompositeAnalyzer, Filter, StemFilter, StopFilter, Token, Tokenizer
 
@@ -97,6 +100,12 @@ class FoldingTokenizer(Tokenizer):
             yield token
 
 
+@cache
+def _words_of_at_least(size: int) -> re.Pattern[str]:
+    """The words (``\\w+`` runs) of ``size`` characters or more."""
+    return re.compile(rf"\w{{{max(size, 1)},}}")
+
+
 class ValuesTokenizer(Tokenizer):
     """Each value of a list joined with U+001F is one token, kept exactly (facets)."""
 
@@ -164,17 +173,45 @@ class IndexingAnalyzer(CompositeAnalyzer):
         stem = next((item for item in self.items if isinstance(item, StemFilter)), None)
         return stop, spanish, stem
 
-    def _stemmed(self, stem: StemFilter, text: str) -> str:
-        memo = self.__dict__.setdefault("_memo", {})
-        found = memo.get(text)
-        if found is None:
-            if len(memo) >= self.MEMO_SIZE:
-                memo.clear()
-            found = memo[text] = stem._stem(text)
-        return found
-
     def term_positions(self, value: str) -> dict[str, list[int]]:
         """Each indexed term of ``value`` with its positions, as the chain would give."""
+        stop, spanish, stem = self._parts()
+        if stop.max is not None or not stop.renumber or (stem is not None and stem.ignore):
+            return self._term_positions_by_token(value)
+        folded = fold(value)
+        words = _words_of_at_least(stop.min)
+        kept = list(filterfalse(stop.stops.__contains__, words.findall(folded)))
+        if not kept:
+            return {}
+        # Stop words are renumbered from the position of the first word kept.
+        start = next(m.start() for m in words.finditer(folded) if m.group() not in stop.stops)
+        first = len(WORD.findall(folded, 0, start))
+        if spanish:
+            kept = [SpanishSuffixFilter.accent(text) for text in kept]
+        if stem is not None:
+            kept = self._stems(stem, kept)
+        found: dict[str, list[int]] = {}
+        for pos, text in enumerate(kept, first):
+            found.setdefault(text, []).append(pos)
+        return found
+
+    def _stems(self, stem: StemFilter, words: list[str]) -> list[str]:
+        """The stem of each word, looked up in (and added to) this analyzer's memo."""
+        memo: dict[str, str] = self.__dict__.setdefault("_memo", {})
+        stems = list(map(memo.get, words))
+        if None in stems:
+            for i, found in enumerate(stems):
+                if found is None:
+                    found = memo.get(words[i])
+                    if found is None:
+                        if len(memo) >= self.MEMO_SIZE:
+                            memo.clear()
+                        found = memo[words[i]] = stem._stem(words[i])
+                    stems[i] = found
+        return stems  # type: ignore[return-value]
+
+    def _term_positions_by_token(self, value: str) -> dict[str, list[int]]:
+        """:meth:`term_positions` one token at a time, for any stop filter settings."""
         stop, spanish, stem = self._parts()
         stops, low, high = stop.stops, stop.min, stop.max
         found: dict[str, list[int]] = {}
@@ -186,9 +223,17 @@ class IndexingAnalyzer(CompositeAnalyzer):
             if spanish:
                 text = SpanishSuffixFilter.accent(text)
             if stem is not None and text not in stem.ignore:
-                text = self._stemmed(stem, text)
+                text = self._stems(stem, [text])[0]
             found.setdefault(text, []).append(pos)
         return found
+
+    def term_counts(self, value: str) -> dict[str, int]:
+        """Each indexed term of ``value`` with its frequency (:meth:`term_positions`,
+        counted; counted in C where the chain only folds and drops short words)."""
+        stop, spanish, stem = self._parts()
+        if stem is not None or spanish or stop.stops or stop.max is not None:
+            return {term: len(positions) for term, positions in self.term_positions(value).items()}
+        return Counter(_words_of_at_least(stop.min).findall(fold(value)))
 
 
 def text_analyzer(language: str) -> IndexingAnalyzer:

@@ -70,21 +70,15 @@ def decompress(blob: bytes | None) -> str:
     return zlib.decompress(blob).decode("utf-8") if blob else ""
 
 
-def _date_fields(written: str) -> dict[str, Any]:
+def _date_fields(written: str) -> tuple[dict[str, Any], str]:
+    """The date fields of a record dated ``written``, and the date as displayed."""
     try:
         date = parse_date(written)
     except DateError:
-        return {}
+        return {}, written
     first, last = date.bounds()
-    return {"date": date.iso, "year": str(date.year),
-            "date_start": int(first.replace("-", "")), "date_end": int(last.replace("-", ""))}
-
-
-def display_date(written: str) -> str:
-    try:
-        return parse_date(written).display()
-    except DateError:
-        return written
+    return ({"date": date.iso, "year": str(date.year), "date_start": int(first.replace("-", "")),
+             "date_end": int(last.replace("-", ""))}, date.display())
 
 
 def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
@@ -106,6 +100,7 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
     type_labels = vocab.labels(vocab.types, record.type) if record.type else []
     text, summary = record.text or "", record.summary or ""
     mentions = vocab.finder.notations_in(f"{titles}\n{summary}\n{text}")
+    dates, shown_date = _date_fields(record.date)
     meta = [*issuers, *parents, *events, *treaty_labels, *topic_labels, *type_labels,
             *places]
     doc: dict[str, Any] = {
@@ -113,7 +108,7 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
         "version": version,
         "uri": uri,
         "display": {"title": record.title_text(), "issuer": "; ".join(issuers),
-                    "date": record.date, "date_display": display_date(record.date),
+                    "date": record.date, "date_display": shown_date,
                     "language": record.language,
                     "treaties": list(dict.fromkeys([*treaties, *mentions])), "topics": topics},
         f"title_{lang}": titles,
@@ -130,7 +125,7 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
         "topic_text": "\n".join(topic_labels),
         "language": record.language.lower(),
         "place_text": "\n".join(places),
-        **_date_fields(record.date),
+        **dates,
     }
     if kind:
         doc["type"] = kind

@@ -30,6 +30,9 @@ from search.writer import open_writer
 #: Bump when the schema or the analysis changes: an index of another version is rebuilt.
 SCHEMA_VERSION = 2
 STATE_FILE = "search.json"
+#: A catch-up of this many records or more uses the index's ``procs`` and ``limitmb``
+#: (see :func:`search.writer.open_writer`); a smaller one, one process.
+LARGE_CATCH_UP = 500
 Progress = Callable[[int, int], None]
 
 
@@ -44,11 +47,13 @@ class SearchIndex:
     """Full-text search over an archive, kept in step with its change log."""
 
     def __init__(self, path: Path, archive: Archive, *, follow: bool = True,
-                 procs: int = 1, multisegment: bool = False, limitmb: int = 256) -> None:
+                 procs: int = 1, multisegment: bool = False, limitmb: int = 256,
+                 large_catch_up: int = LARGE_CATCH_UP) -> None:
         self.path = Path(path)
         self.archive = archive
         self.vocab = Vocabulary.of(archive)
         self.options = {"procs": procs, "multisegment": multisegment, "limitmb": limitmb}
+        self.large_catch_up = large_catch_up
         self._write_lock = threading.RLock()
         self._read_lock = threading.RLock()
         self._view: View | None = None
@@ -146,8 +151,9 @@ class SearchIndex:
             if not changes:
                 return 0
             latest = list(dict.fromkeys(change.record_id for change in changes))
+            options = self.options if len(latest) >= self.large_catch_up else {}
             try:
-                with self._writer() as writer:
+                with self._writer(**options) as writer:
                     for done, record_id in enumerate(latest, start=1):
                         self._apply(writer, record_id)
                         if progress:

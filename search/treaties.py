@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress, filterfalse
+from operator import not_
 
 from search.analysis import fold
 from vocab.thesaurus import Thesaurus
@@ -53,6 +55,26 @@ def words_of(text: str) -> list[tuple[str, str, int, int]]:
         if word not in _SKIP:
             found.append((word, text, match.start(), match.end()))
     return found
+
+
+_INNER_APOSTROPHE = re.compile(r"['’](?<=\w['’])(?=\w)")
+_WORD = re.compile(r"\w+")
+
+
+def _tokens(text: str) -> list[str]:
+    """The words of :func:`words_of` as strings, "the" included ("l'homme" → "lhomme")."""
+    return _WORD.findall(_INNER_APOSTROPHE.sub("", text))
+
+
+def _original_words(text: str, tokens: list[str]) -> list[str] | None:
+    """The words of ``text`` as written, paired with its folded ``tokens`` ("the" left out);
+    None if they cannot be paired. Folding one character for one never changes whether
+    a character is part of a word (tests/test_import_speed_paths.py checks every code
+    point), so the words of the text and of its folded form line up one for one."""
+    written = _tokens(text)
+    if len(written) != len(tokens):
+        return None
+    return list(compress(written, map(not_, map(_SKIP.__contains__, tokens))))
 
 
 def original(word: tuple[str, str, int, int]) -> str:
@@ -119,8 +141,38 @@ class TreatyFinder:
                 for a, b, notation in self.scan(words)]
 
     def notations_in(self, text: str) -> list[str]:
-        """The treaties named in ``text``, each once, in order of first mention."""
-        return list(dict.fromkeys(m.notation for m in self.mentions(text)))
+        """The treaties named in ``text``, each once, in order of first mention.
+
+        The same as :meth:`mentions` gives, from the words as plain strings (found in C)
+        instead of one match object and tuple per word, visiting only the words that begin
+        a label; the words as written are read only when an acronym is a candidate.
+        """
+        folded = fold(text, same_length=True)
+        if len(folded) != len(text):
+            folded = text
+        tokens = _tokens(folded)
+        words = list(filterfalse(_SKIP.__contains__, tokens))
+        originals: list[str] | None = None
+        found: dict[str, None] = {}
+        free = 0  # the first word not inside a mention found
+        for i in compress(range(len(words)), map(self.by_first.__contains__, words)):
+            if i < free:
+                continue
+            for label in self.by_first[words[i]]:
+                size = len(label.words)
+                if tuple(words[i:i + size]) != label.words:
+                    continue
+                if label.acronym:
+                    if originals is None:
+                        originals = _original_words(text, tokens)
+                        if originals is None:
+                            return list(dict.fromkeys(m.notation for m in self.mentions(text)))
+                    if tuple(originals[i:i + size]) != label.originals:
+                        continue
+                found[label.notation] = None
+                free = i + size
+                break
+        return list(found)
 
     def resolve_query(self, text: str) -> str | None:
         """The treaty a whole query phrase names ("cedaw", "Convention against Torture")."""
