@@ -20,7 +20,10 @@ from vocab import SH
 def check_shapes(data: Graph, shapes: Graph, label_of: Callable[[Node], str | None]
                  ) -> list[Problem]:
     """Validate ``data`` against ``shapes``; one problem per violation, in the caller's words."""
-    conforms, results, _ = validate(data, shacl_graph=shapes, inference="none",
+    private = Graph()  # pySHACL adds triples to the shapes graph it is given
+    for triple in shapes:
+        private.add(triple)
+    conforms, results, _ = validate(data, shacl_graph=private, inference="none",
                                     abort_on_first=False, allow_warnings=True)
     if conforms:
         return []

@@ -339,3 +339,19 @@ def test_agent_names_with_spaces_and_slashes_are_kept(make_archive, store_backen
                  agent="Maria José / desk")
     assert archive.history("a")[0].agent == "Maria José / desk"
     assert archive.changes()[0].agent == "Maria José / desk"
+
+
+def test_validation_leaves_the_shapes_graph_as_it_was(make_archive) -> None:
+    """pySHACL adds triples to the shapes graph it validates with; ours must not change, or
+    every later archive opened in the process would rewrite the stored shapes graph."""
+    from rdflib import RDF, Graph, URIRef
+
+    from archive.shapes import check_shapes
+    from vocab import RA
+
+    archive = make_archive()
+    before = set(archive.shapes)
+    data = Graph()
+    data.add((URIRef(archive.base + "statements/x"), RDF.type, RA.Statement))
+    assert check_shapes(data, archive.shapes, str)  # a statement with nothing is refused
+    assert set(archive.shapes) == before
