@@ -25,17 +25,13 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import free_port
-from run import harvest, peak_rss_mb, start_server, stop_server
+from run import harvest, peak_rss_mb, server_pids, start_server, stop_server
 
 
 def server_cpu_s(pid: int) -> float:
     """User + system CPU seconds of the server process and its children (the worker)."""
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
     ticks = 0
-    for each in pids:
+    for each in server_pids(pid):
         stat = Path(f"/proc/{each}/stat")
         if stat.exists():
             fields = stat.read_text().rsplit(")", 1)[1].split()

@@ -222,14 +222,17 @@ def stop_server(process: subprocess.Popen) -> None:
         process.wait(30)
 
 
+def server_pids(pid: int) -> list[int]:
+    """The server process and its children (the worker)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(p) for p in children.read_text().split())] if children.exists() \
+        else [pid]
+
+
 def peak_rss_mb(pid: int) -> float:
     """The largest VmHWM among the server process and its children (the worker)."""
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
     peak = 0
-    for each in pids:
+    for each in server_pids(pid):
         status = Path(f"/proc/{each}/status")
         if status.exists():
             found = re.search(r"VmHWM:\s+(\d+)", status.read_text())
