@@ -36,7 +36,7 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_search import folder_size, pct
+from bench_search import drop_caches, folder_size, pct
 from generate import generate
 from load import COMMAND, free_port
 
@@ -174,6 +174,12 @@ def time_ms(call: Callable[[], object]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def cold_search_ms(index: Any, args: dict[str, Any]) -> float:
+    """One search with the index view's caches emptied first (as every round-1 search)."""
+    drop_caches(index)
+    return time_ms(lambda: index.search(**args))
+
+
 def search_figures(index: Any, db: sqlite3.Connection, cases: dict[str, list], rounds: int
                    ) -> dict[str, dict[str, Figures]]:
     """Per kind: Whoosh and FTS5 p50/p95, one value per round."""
@@ -182,7 +188,7 @@ def search_figures(index: Any, db: sqlite3.Connection, cases: dict[str, list], r
     for kind, pairs in cases.items():
         row: dict[str, Figures] = {"w50": [], "w95": [], "f50": [], "f95": []}
         for _ in range(rounds):
-            ours = [time_ms(lambda a=args: index.search(**a)) for args, _ in pairs]
+            ours = [cold_search_ms(index, args) for args, _ in pairs]
             theirs = [time_ms(lambda f=f: fts_query(db, *f)) for _, f in pairs]
             row["w50"].append(pct(ours, .5))
             row["w95"].append(pct(ours, .95))
