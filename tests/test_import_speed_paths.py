@@ -42,6 +42,7 @@ from search.pool import TermPool
 from search.schema import build_schema
 from search.treaties import TreatyFinder
 from search.writer import FastSegmentWriter, open_writer
+from tests.index_contents import index_contents
 from vocab import RA, SH
 
 EDGE_TEXTS = [
@@ -99,32 +100,6 @@ def _segment_files(folder: Path) -> list[bytes]:
     return sorted(found)
 
 
-def _postings(ix: Any, by_id: bool = False) -> list[tuple]:
-    """Everything the index says about its terms and documents (documents by number, or by
-    id when numbers may differ)."""
-    found: list[tuple] = []
-    with ix.reader() as reader:
-        ids = {d: reader.stored_fields(d)["id"] for d in reader.all_doc_ids()}
-        name_of = (lambda d: ids[d]) if by_id else (lambda d: d)
-        for field in sorted(reader.indexed_field_names()):
-            for term in reader.lexicon(field):
-                info = reader.term_info(field, term)
-                matcher = reader.postings(field, term)
-                items = []
-                while matcher.is_active():
-                    items.append((name_of(matcher.id()), matcher.weight(), matcher.value()))
-                    matcher.next()
-                found.append((field, term, info.weight(), info.doc_frequency(),
-                              info.min_length(), info.max_length(), info.max_weight(),
-                              tuple(sorted(items))))
-            # A document without the field has length None (0 in a segment without it)
-            found.append((field, tuple(sorted((name_of(d), reader.doc_field_length(d, field)
-                                               or 0) for d in ids))))
-        found.append(tuple(sorted((name_of(d), sorted(reader.stored_fields(d).items()))
-                                  for d in ids)))
-    return found
-
-
 def _build(folder: Path, documents: list[dict[str, Any]], writer: Callable[[Any], Any],
            batch: int) -> Any:
     folder.mkdir()
@@ -151,7 +126,7 @@ def test_segment_files_are_whooshs_byte_for_byte(tmp_path: Path, documents: list
                    batch)
     fast = _build(tmp_path / "fast", documents, lambda ix: _whoosh_bytes(ix, limitmb), batch)
     assert _segment_files(tmp_path / "plain") == _segment_files(tmp_path / "fast")
-    assert _postings(plain) == _postings(fast)
+    assert index_contents(plain) == index_contents(fast)
     assert len(plain._segments()) == len(fast._segments()) > (1 if batch < 100 else 0)
 
 
@@ -159,7 +134,7 @@ def test_small_blocks_left_uncompressed_read_the_same(tmp_path: Path, documents:
                                                       ) -> None:
     plain = _build(tmp_path / "plain", documents, lambda ix: SegmentWriter(ix), 10)
     fast = _build(tmp_path / "fast", documents, open_writer, 10)
-    assert _postings(plain) == _postings(fast)
+    assert index_contents(plain) == index_contents(fast)
     assert _segment_files(tmp_path / "plain") != _segment_files(tmp_path / "fast")
 
 
@@ -168,7 +143,7 @@ def test_sub_processes_index_the_same_content(tmp_path: Path, documents: list[di
     many = _build(tmp_path / "many", documents,
                   lambda ix: open_writer(ix, procs=2, multisegment=True, batchsize=10), 1000)
     assert (len(one._segments()), len(many._segments())) == (1, 2)  # one per sub-process
-    assert _postings(one, by_id=True) == _postings(many, by_id=True)
+    assert index_contents(one, by_id=True) == index_contents(many, by_id=True)
 
 
 def test_term_pool_orders_postings_as_whoosh_sorts_them(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from whoosh import query as wq
 
 from archive import Archive
 from search import SearchIndex
+from tests.index_contents import index_contents
 
 DATES = ["1999", "June 2018", "2018-06-15", "June 30, 2018", "1 July 2018", "2024-12-31",
          "March 2001", "2001"]
@@ -69,24 +70,6 @@ def test_more_like_this_is_kept_and_copied(fast_index: SearchIndex) -> None:
     assert again[0].snippet == ""
 
 
-def _postings(ix) -> list[tuple]:
-    found = []
-    with ix.reader() as reader:
-        for name in sorted(reader.indexed_field_names()):
-            for term in reader.lexicon(name):
-                info = reader.term_info(name, term)
-                matcher = reader.postings(name, term)
-                items = []
-                while matcher.is_active():
-                    items.append((matcher.id(), matcher.weight(), matcher.value()))
-                    matcher.next()
-                found.append((name, term, info.min_length(), info.max_length(),
-                              info.max_weight(), tuple(items)))
-            found.append((name, tuple(reader.doc_field_length(d, name)
-                                      for d in range(reader.doc_count_all()))))
-    return found
-
-
 def test_writer_writes_whoosh_postings(tmp_path: Path) -> None:
     from whoosh import index as whoosh_index
     from whoosh.writing import SegmentWriter
@@ -106,5 +89,5 @@ def test_writer_writes_whoosh_postings(tmp_path: Path) -> None:
         for doc in docs:
             writer.add_document(**doc)
         writer.commit()
-        built.append(_postings(ix))
+        built.append(index_contents(ix))
     assert built[0] == built[1] and len(built[0]) > 20
