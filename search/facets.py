@@ -142,11 +142,6 @@ class FacetData:
             found &= start.below(bisect_right(start.values, high))
         return found
 
-    def date_set(self, low: int | None, high: int | None) -> set[int] | None:
-        """:meth:`date_bits` as a set of document numbers."""
-        bits = self.date_bits(low, high)
-        return None if bits is None else set(bitsets.iter_ids(bits))
-
     def filter_bits(self, filters: Mapping[str, list[str]]) -> dict[str, int]:
         """Per facet, the documents having any of its values (OR within a facet)."""
         found = {}
