@@ -80,8 +80,6 @@ class SearchIndex:
         temporary = target.with_suffix(".tmp")
         temporary.write_text(json.dumps({"sequence": sequence, "schema": SCHEMA_VERSION}))
         os.replace(temporary, target)
-        if path is None:
-            self.sequence = sequence
 
     def _create(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
@@ -161,7 +159,9 @@ class SearchIndex:
             except IndexLocked:
                 return 0
             self._write_state(changes[-1].sequence)
-        self._refresh()
+            self._refresh()
+            # Published only now: whoever sees the new position also sees its searcher.
+            self.sequence = changes[-1].sequence
         return len(changes)
 
     def reindex(self, progress: Progress | None = None) -> int:
