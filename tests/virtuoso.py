@@ -84,10 +84,20 @@ def installed() -> bool:
     return shutil.which(SERVER) is not None and shutil.which(ISQL) is not None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct loopback ports free at this moment (all held until all are found)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+class PortTaken(RuntimeError):
+    """Another process bound one of the server's ports before it could."""
 
 
 class Virtuoso:
@@ -95,11 +105,11 @@ class Virtuoso:
 
     def __init__(self, folder: Path, *, user: str = USER, password: str | None = None) -> None:
         self.folder = folder
-        self.sql_port = free_port()
-        self.http_port = free_port()
+        self.sql_port, self.http_port = free_ports(2)
         self.user = user
         self.password = password or secrets.token_urlsafe(16)
         self._dba_password = "dba"
+        self._log_start = 0
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -113,17 +123,23 @@ class Virtuoso:
         return {"RIGHTS_ARCHIVE_STORE": self.url, "RIGHTS_ARCHIVE_STORE_USER": self.user,
                 "RIGHTS_ARCHIVE_STORE_PASSWORD": self.password}
 
-    def start(self, timeout: float = 90) -> Virtuoso:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        ini = self.folder / "virtuoso.ini"
-        ini.write_text(INI.format(db=self.folder, sql_port=self.sql_port,
-                                  http_port=self.http_port))
-        log = (self.folder / "server.out").open("wb")
-        self.process = subprocess.Popen(
-            [SERVER, "+foreground", "+configfile", str(ini)], cwd=self.folder,
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    def start(self, timeout: float = 90, attempts: int = 4) -> Virtuoso:
+        """Start the server, on new ports when another process took one first; only a
+        server whose own log says it listens on our ports is ever spoken to."""
+        for attempt in range(attempts):
+            try:
+                self._launch()
+                self._wait_online(timeout)
+                break
+            except PortTaken:
+                self.stop()
+                if attempt == attempts - 1:
+                    raise
+                self.sql_port, self.http_port = free_ports(2)
+            except BaseException:
+                self.stop()
+                raise
         try:
-            self._wait_sql(timeout)
             self._secure()
             self._wait_http(timeout)
         except BaseException:
@@ -131,17 +147,35 @@ class Virtuoso:
             raise
         return self
 
-    def _wait_sql(self, timeout: float) -> None:
+    def _launch(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ini = self.folder / "virtuoso.ini"
+        ini.write_text(INI.format(db=self.folder, sql_port=self.sql_port,
+                                  http_port=self.http_port))
+        log = self.folder / "virtuoso.log"
+        self._log_start = log.stat().st_size if log.exists() else 0
+        with (self.folder / "server.out").open("wb") as log:
+            self.process = subprocess.Popen(
+                [SERVER, "+foreground", "+configfile", str(ini)], cwd=self.folder,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def _wait_online(self, timeout: float) -> None:
+        """Wait for this process's "Server online" line: polling the port instead could
+        reach another process that holds it while ours has not bound it yet."""
+        assert self.process is not None
+        online = f"Server online at 127.0.0.1:{self.sql_port} (pid {self.process.pid})"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
+            log = self._log_since_launch()
+            if "Failed to start listening" in log or "Failed HTTP listen" in log:
+                raise PortTaken(log[-500:])
+            if online in log and f"HTTP server online at 127.0.0.1:{self.http_port}" in log:
+                return
+            if self.process.poll() is not None:
                 raise RuntimeError(f"virtuoso-t exited with {self.process.returncode}: "
                                    f"{self.log_tail()}")
-            result = self._isql("status();", check=False)
-            if result.returncode == 0:
-                return
-            time.sleep(0.5)
-        raise TimeoutError(f"Virtuoso did not accept SQL connections: {self.log_tail()}")
+            time.sleep(0.2)
+        raise TimeoutError(f"Virtuoso did not come online: {self.log_tail()}")
 
     def _wait_http(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -166,9 +200,13 @@ class Virtuoso:
                    f"DB.DBA.RDF_DEFAULT_USER_PERMS_SET('{self.user}', 3);")
 
     def _isql(self, sql: str, *, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [ISQL, f"127.0.0.1:{self.sql_port}", "dba", self._dba_password, f"exec={sql}"],
-            capture_output=True, text=True, timeout=60, cwd=self.folder)
+        for attempt in range(5):  # a refused connect (CL033) runs nothing: try again
+            result = subprocess.run(
+                [ISQL, f"127.0.0.1:{self.sql_port}", "dba", self._dba_password,
+                 f"exec={sql}"], capture_output=True, text=True, timeout=60, cwd=self.folder)
+            if "CL033" not in result.stdout + result.stderr or attempt == 4:
+                break
+            time.sleep(1)
         failed = result.returncode != 0 or "*** Error" in result.stdout + result.stderr
         if check and failed:
             raise RuntimeError(f"isql failed on {sql.split('(')[0]}: "
@@ -176,6 +214,14 @@ class Virtuoso:
         if failed:
             result.returncode = result.returncode or 1
         return result
+
+    def _log_since_launch(self) -> str:
+        log = self.folder / "virtuoso.log"
+        if not log.exists():
+            return ""
+        with log.open("rb") as stream:
+            stream.seek(self._log_start)
+            return stream.read().decode(errors="replace")
 
     def log_tail(self) -> str:
         for name in ("virtuoso.log", "server.out"):
