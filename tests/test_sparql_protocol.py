@@ -90,8 +90,27 @@ def test_unservable_formats_get_406_listing_the_offer(client: Any) -> None:
 
 def test_syntax_errors_are_400_with_the_parser_position(client: Any) -> None:
     response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
-    assert response.status_code == 400
-    assert b"syntax error: error at 1:" in response.data
+    assert response.status_code == 400, response.data
+    assert b"syntax error: error at 1:" in response.data, response.data
+
+
+def test_a_store_the_worker_cannot_open_is_503_yet_syntax_errors_stay_400(tmp_path: Path
+                                                                          ) -> None:
+    """Not the user's fault, so not a 400, and a retry may well succeed; a broken query is
+    still named as such."""
+    from web.sparql import refusal_of
+    from web.sparql_engine.lexer import PREFIXES
+    from web.sparql_engine.worker import View, answer
+
+    request = {"prefixes": PREFIXES, "base_iri": DEFAULT_BASE, "dataset": {"union": True},
+               "formats": {"solutions": "json", "graph": "nt"}, "max_rows": 10,
+               "version": 1, "source": {"path": str(tmp_path / "no-store-here")}}
+    broken = answer(View(), {**request, "query": "SELECT * WHERE { ?s ?p }"})
+    assert broken["error"] == "syntax" and "error at 1:" in broken["message"]
+    sound = answer(View(), {**request, "query": COUNT})
+    assert sound["error"] == "unavailable"
+    assert "the store could not be opened" in sound["message"]
+    assert refusal_of(sound, 10).status == 503
 
 
 def test_unreadable_bodies_and_empty_queries(client: Any) -> None:

@@ -13,6 +13,8 @@ import pyoxigraph as ox
 
 from web.sparql_engine.formats import Term, serialize_boolean, serialize_solutions
 
+_EMPTY = ox.Store()  # where a query is only parsed (an empty store answers at once)
+
 GRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD,
                  "rdf": ox.RdfFormat.RDF_XML, "nt": ox.RdfFormat.N_TRIPLES}
 
@@ -45,6 +47,11 @@ def evaluate(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
     result = store.query(request["query"], prefixes=request["prefixes"],
                          base_iri=request.get("base_iri"), **dataset(request["dataset"]))
     return serialize(result, request, capped=False)
+
+
+def check_syntax(request: dict[str, Any]) -> None:
+    """Raise the SyntaxError the store would, without the store (about 0.1 ms)."""
+    evaluate(_EMPTY, request)
 
 
 def serialize(result: Any, request: dict[str, Any], *, capped: bool) -> dict[str, Any]:

@@ -15,9 +15,8 @@ import pyoxigraph as ox
 
 from archive.remote_store import EngineRefusal, QueryTimedOut, RemoteStore, RemoteStoreError
 from web.sparql_engine import lexer
-from web.sparql_engine.answers import dataset, evaluate, serialize
+from web.sparql_engine.answers import check_syntax, dataset, serialize
 
-_EMPTY = ox.Store()  # where a query is parsed (an empty store answers at once)
 MARGIN = 0.3  # seconds the engine is asked to stop before the parent's deadline
 
 
@@ -34,7 +33,7 @@ def follow(store: RemoteStore, source: dict[str, Any]) -> None:
 
 def evaluate_remote(store: RemoteStore, request: dict[str, Any]) -> dict[str, Any]:
     """Parse, then run on the engine and serialize its answer (see the module)."""
-    evaluate(_EMPTY, request)  # raises SyntaxError as the embedded store would
+    check_syntax(request)  # raises SyntaxError as the embedded store would
     query, options = request["query"], dataset(request["dataset"])
     if not request["dataset"]:  # the query's own FROM / FROM NAMED clauses
         query, default, named = lexer.dataset_clauses(query, request.get("base_iri") or "")

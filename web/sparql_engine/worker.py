@@ -18,10 +18,14 @@ from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
-from web.sparql_engine.answers import evaluate
+from web.sparql_engine.answers import check_syntax, evaluate
 
 _HEADER = struct.Struct("!Q")
 READY = "ready"  # the first message of a worker: imports done, requests welcome
+
+
+class StoreUnavailable(Exception):
+    """The store's files could not be opened, even after waiting a moment."""
 
 
 def write_message(stream: BinaryIO, message: Any) -> None:
@@ -74,16 +78,21 @@ class View:
         for attempt in range(10):
             try:
                 return ox.Store.read_only(source["path"])
-            except OSError:  # RocksDB may list a file the writer just compacted away
+            except OSError as error:  # RocksDB may list a file the writer just compacted away
                 if attempt == 9:
-                    raise
+                    raise StoreUnavailable(f"the store could not be opened ({error}); "
+                                           "try again") from error
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
 
 def answer(view: View, request: dict[str, Any]) -> dict[str, Any]:
     try:
-        store = view.at(request)
+        try:
+            store = view.at(request)
+        except StoreUnavailable:
+            check_syntax(request)  # the query's own mistake is named whatever the store's state
+            raise
         started = time.perf_counter()
         if isinstance(store, ox.Store):
             reply = evaluate(store, request)
@@ -93,6 +102,8 @@ def answer(view: View, request: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, **reply}
     except SyntaxError as error:
         return {"ok": False, "error": "syntax", "message": str(error)}
+    except StoreUnavailable as error:
+        return {"ok": False, "error": "unavailable", "message": str(error)}
     except Exception as error:
         failure = remote().failure(error) if view.remote is not None else None
         if failure is not None:
