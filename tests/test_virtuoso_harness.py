@@ -1,6 +1,7 @@
 """The private Virtuoso of the tests (tests/virtuoso.py) starts only when it owns its ports:
 a port another process holds moves it to free ones, and the other process is never spoken
-to (once, two test processes' servers shared a port and one changed the other's password)."""
+to: polling the port, as the helper once did, could reach a server that is not ours (the
+likeliest reading of a CI run whose second setup call could no longer connect)."""
 
 from __future__ import annotations
 
