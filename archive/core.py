@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import RDF, Graph, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import SKOS
+from rdflib.term import Node
 
 from archive import changelog, history, writes
 from archive.errors import ArchiveError, Gone, NotFound
@@ -27,6 +29,19 @@ from vocab import MODEL_FILES, RA, SCHEME_FILES, load_vocabulary
 from vocab.thesaurus import Thesaurus
 
 SETTINGS_FILE = "archive.json"
+
+
+def same_triples(stored: list[tuple[Node, Node, Node]], graph: Graph) -> bool:
+    """Whether ``stored`` holds exactly ``graph``'s triples: as sets, or, where an engine
+    renamed the blank nodes, up to their names."""
+    if len(stored) != len(graph):
+        return False
+    if set(stored) == set(graph):
+        return True
+    copy = Graph()
+    for triple in stored:
+        copy.add(triple)
+    return isomorphic(copy, graph)
 
 
 class Archive:
@@ -84,11 +99,8 @@ class Archive:
 
     def sync_vocabulary(self) -> None:
         """Store the vocabulary graphs, replacing any whose content changed."""
-        stale = []
-        for name, graph in self.vocabulary.items():
-            stored = sum(1 for _ in self.store.triples(name))
-            if stored != len(graph):
-                stale.append(name)
+        stale = [name for name, graph in self.vocabulary.items()
+                 if not same_triples(list(self.store.triples(name)), graph)]
         if stale:
             add = [q for name in stale for q in quads_of(self.vocabulary[name], name)]
             self.store.apply(add, drop=stale)

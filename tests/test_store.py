@@ -11,9 +11,13 @@ import sys
 import textwrap
 
 import pytest
+from rdflib import Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import SKOS
 
 from archive import Archive, StoreLocked
 from archive.settings import DEFAULT_BASE
+from archive.store import quads_of
 
 
 @pytest.fixture
@@ -44,6 +48,28 @@ def test_records_persist_across_process_restarts(tmp_path, sample_statements, st
     assert archive.changes()[0].agent == "first-process"
     assert archive.last_sequence() == len(sample_statements)
     archive.close()
+
+
+def test_a_vocabulary_changed_in_the_files_is_stored_again_on_open(tmp_path, store_location
+                                                                   ) -> None:
+    """A corrected label keeps the triple count; the stored vocabulary still follows the
+    files (the version of the vocabulary files a new release brings)."""
+    folder = tmp_path / "data"
+    archive = Archive(folder, store=store_location)
+    name = URIRef(DEFAULT_BASE + "vocab/treaties")
+    stored = archive.store.graph(name)
+    subject, _, label = next(iter(stored.triples((None, SKOS.prefLabel, None))))
+    stored.remove((subject, SKOS.prefLabel, label))
+    stored.add((subject, SKOS.prefLabel, Literal("A label the files never had", lang="en")))
+    archive.store.apply(quads_of(stored, name), drop=[name])
+    files = archive.vocabulary[name]
+    assert len(archive.store.graph(name)) == len(files)
+    archive.close()
+
+    reopened = Archive(folder, store=store_location)
+    assert isomorphic(reopened.store.graph(name), files)
+    assert (subject, SKOS.prefLabel, label) in reopened.store.graph(name)
+    reopened.close()
 
 
 # Oxigraph only: the lock on the data folder's store is the embedded store's own.
