@@ -228,6 +228,35 @@ def test_rate_limits_answer_429_with_retry_after(auth_factory: Any) -> None:
     assert client.get("/signin").status_code == 200, "only POST /signin is limited"
 
 
+def _signin_from(client: Any, address: str) -> int:
+    return client.post("/signin", data={"username": "x", "password": "y"},
+                       headers={"X-Forwarded-For": address}).status_code
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_budget(auth_factory: Any) -> None:
+    client = auth_factory(**LOW_LIMITS, PROXIES=1).test_client()
+    assert [_signin_from(client, "203.0.113.7") for _ in range(3)][-1] == 429
+    assert _signin_from(client, "198.51.100.20") != 429, "another client behind the proxy"
+
+
+def test_forwarded_addresses_are_not_believed_without_the_setting(auth_factory: Any) -> None:
+    """Anyone can send X-Forwarded-For: with no proxy declared, it cannot buy a new budget."""
+    client = auth_factory(**LOW_LIMITS).test_client()
+    statuses = [_signin_from(client, f"203.0.113.{n}") for n in range(3)]
+    assert statuses[-1] == 429
+
+
+def test_the_audit_log_names_the_client_behind_the_proxy(auth_factory: Any,
+                                                          seed_record: dict[str, Any]) -> None:
+    app = auth_factory(PROXIES=1)
+    _, token = app.extensions["auth"].create_token("proxied", "editor")
+    response = app.test_client().post(
+        "/api/statements", json={**seed_record, "see_also": []},
+        headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "203.0.113.9"})
+    assert response.status_code == 201, response.data
+    assert app.extensions["auth"].audit_log()[-1]["remote"] == "203.0.113.9"
+
+
 def test_sparql_is_rate_limited(auth_factory: Any) -> None:
     client = auth_factory(**LOW_LIMITS).test_client()
     query = {"query": "ASK {}"}

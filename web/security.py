@@ -2,8 +2,9 @@
 
 Response headers (a strict Content-Security-Policy, nosniff, Referrer-Policy), CSRF tokens on
 every unsafe request that is not a bearer-token API call, rate limits (Flask-Limiter,
-in memory) on /sparql, /api/* and sign-in, a clear 413 past ``MAX_CONTENT_LENGTH``, and the
-session secret. See docs/security.md for what each one covers.
+in memory) on /sparql, /api/* and sign-in, per client address (the one a trusted proxy
+passes on, with ``PROXIES``), a clear 413 past ``MAX_CONTENT_LENGTH``, and the session
+secret. See docs/security.md for what each one covers.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask import Flask, Response, abort, current_app, jsonify, render_template,
 from flask_limiter import Limit, Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -38,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "CSRF_EXEMPT_PATHS": ("/sparql", "/oai"),
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    #: Reverse proxies in front whose X-Forwarded-For/-Proto/-Host/-Port are believed: 0
+    #: ignores the headers (anyone can send them); 1 for one nginx or Caddy.
+    "PROXIES": 0,
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_FIELD = "csrf_token"
@@ -48,6 +53,11 @@ def init_app(app: Flask) -> None:
     """Install the headers, CSRF check, rate limits, size limit and session secret."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    proxies = int(app.config["PROXIES"])
+    if proxies:  # the client's address for the limits and the audit log, not the proxy's
+        fixed = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                         x_port=proxies)
+        app.wsgi_app = fixed  # type: ignore[method-assign]
     if not app.secret_key:
         app.secret_key = _secret_key(Path(app.config["DATA_DIR"]))
     app.jinja_env.globals["csrf_token"] = csrf_token
