@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -241,3 +242,82 @@ def test_a_write_through_one_server_is_found_by_the_other(two_servers, sample_st
     assert found is not None, f"not found through the other server within {FOLLOW_DEADLINE}s"
     assert found["results"][0]["id"] == "scale-out-zebrafinch-statement"
     print(f"\nfound through the second server {delay:.3f}s after the write was answered")
+
+
+# The load balancer of docs/deployment.md in front of the two servers ---------------------
+
+def _documented_nginx_block() -> str:
+    text = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    return text.split("```nginx\n", 1)[1].split("```", 1)[0]
+
+
+def _nginx() -> str:
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install nginx (see scripts/test)")
+        pytest.skip("nginx is not installed (apt-get install -y nginx)")
+    return found
+
+
+@pytest.fixture
+def balancer(two_servers, tmp_path) -> Iterator[tuple[str, str, str]]:
+    """nginx with the documented configuration: ``(balancer root, second root, token)``."""
+    nginx = _nginx()
+    root_one, root_two, token = two_servers
+    port = free_port()
+    site = (_documented_nginx_block()
+            .replace("127.0.0.1:8001", root_one.removeprefix("http://").rstrip("/"))
+            .replace("127.0.0.1:8002", root_two.removeprefix("http://").rstrip("/"))
+            .replace("listen 8080;", f"listen 127.0.0.1:{port};"))
+    folder = tmp_path / "nginx"
+    folder.mkdir()
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temp = " ".join(f"{kind}_temp_path {folder / kind};" for kind in
+                    ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (folder / "nginx.conf").write_text(
+        f"{user}worker_processes 1;\npid {folder / 'nginx.pid'};\n"
+        f"error_log {folder / 'error.log'};\nevents {{}}\n"
+        f"http {{\naccess_log {folder / 'access.log'};\n{temp}\n{site}\n}}\n")
+    process = subprocess.Popen([nginx, "-p", str(folder), "-c", str(folder / "nginx.conf"),
+                                "-g", "daemon off;"], stderr=subprocess.PIPE)
+    root = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(root + "api/search?q=x", timeout=30)
+                break
+            except requests.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx did not start: {process.stderr.read()!r}"
+                                       ) from None
+                time.sleep(0.2)
+        yield root, root_two, token
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def test_the_documented_balancer_sends_writes_to_the_primary(balancer, sample_statements):
+    root, root_two, token = balancer
+    bearer = {"Authorization": f"Bearer {token}"}
+    ids = []
+    for number in range(4):  # round robin would send every other one to the second host
+        record = _one(sample_statements)
+        record["id"] = f"balanced-quokka-statement-{number}"
+        record["title"] = f"Quokka statement number {number}"
+        written = requests.post(root + "api/statements", json=record, headers=bearer,
+                                timeout=60)
+        assert written.status_code == 201, written.text
+        ids.append(record["id"])
+    assert requests.post(root_two + "api/statements", json=_one(sample_statements),
+                         headers=bearer, timeout=60).status_code == 401
+    started, seen = time.monotonic(), []
+    while time.monotonic() - started < FOLLOW_DEADLINE and seen[-2:] != [4, 4]:
+        seen.append(requests.get(root + "api/search", params={"q": "quokka"},
+                                 timeout=60).json()["total"])
+        time.sleep(0.1)
+    assert seen[-2:] == [4, 4], seen  # two answers in a row: one from each host
+    assert sorted(hit["id"] for hit in requests.get(
+        root + "api/search", params={"q": "quokka"}, timeout=60).json()["results"]) == ids
