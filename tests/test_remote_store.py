@@ -197,7 +197,8 @@ def _serve(folder: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], 
 def two_servers(virtuoso_server, remote_store_url, tmp_path
                 ) -> Iterator[tuple[str, str, str]]:
     url = remote_store_url("http://localhost:5000/")
-    env = {**os.environ, **virtuoso_server.environment, "RIGHTS_ARCHIVE_STORE": url}
+    env = {**os.environ, **virtuoso_server.environment, "RIGHTS_ARCHIVE_STORE": url,
+           "RIGHTS_ARCHIVE_PROXIES": "1"}  # as docs/deployment.md says, for the balancer
     env.pop("RIGHTS_ARCHIVE_DATA", None)
     subprocess.run([COMMAND, "--data", str(tmp_path / "one"), "create"],
                    cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
