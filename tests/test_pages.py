@@ -9,11 +9,13 @@ import io
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import html
 
+from archive import Archive
 from archive.errors import Problem
 from tests.conftest import sample_app
 from web.edit_form import plain
@@ -388,3 +390,35 @@ def test_facet_links_built_in_bulk_match_single_toggles(pages_app: Any,
             href = toggler(args, name)
             for value in ("Amnesty International", "report", "women's rights", "ä & ö"):
                 assert href(value) == toggle(args, name, value)
+
+
+def test_uploads_left_by_an_earlier_process_are_removed_at_start(tmp_path: Path) -> None:
+    from web.app import create_app
+
+    left = tmp_path / "data" / "uploads" / "AbCdEfGhIjKlMnOpQrStUvWx.jsonl"
+    left.parent.mkdir(parents=True)
+    left.write_text('{"title": "never confirmed"}\n')
+    archive = Archive(tmp_path / "data")
+    try:
+        create_app({"DATA_DIR": tmp_path / "data", "ARCHIVE": archive, "TESTING": True})
+        assert not left.exists()
+    finally:
+        archive.close()
+
+
+def test_a_finished_upload_is_dropped_with_its_file_after_a_day(app: Any, client: Any,
+                                                                  editor: str) -> None:
+    from web.uploads import KEEP_SECONDS
+
+    location = upload(client, editor, [{"title": "Kept a while", "issuer": "Amnesty "
+                                        "International", "date": "2021-03-04"}])
+    assert "will be added" in pages_finish(client, location)
+    jobs = app.extensions["uploads"]
+    (job,) = jobs.jobs.values()
+    assert job.path.exists()
+    jobs.drop_expired(now=job.created + KEEP_SECONDS - 1)
+    assert client.get(location, headers=HTML).status_code == 200
+    jobs.drop_expired(now=job.created + KEEP_SECONDS + 1)
+    assert not job.path.exists()
+    gone = client.get(location, headers=HTML)
+    assert gone.status_code == 404 and "kept for a day" in text_of(gone)

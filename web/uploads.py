@@ -8,9 +8,11 @@ once the archivist confirms, the real save. The page polls a small progress endp
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ from web.signin import current_agent, get_auth, login_required
 
 bp = Blueprint("uploads", __name__, url_prefix="/edit/upload")
 PREVIEW_ROWS = 200
+KEEP_SECONDS = 24 * 3600  # a finished upload (and its file) is kept this long
 FIRST_WAIT = 3.0  # seconds to wait before answering, so small files show their preview at once
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
 
@@ -57,6 +60,7 @@ class UploadJob:
     problems: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
     thread: threading.Thread | None = None
+    created: float = field(default_factory=time.time)
 
     def progress(self, done: int, total: int, stage: str) -> None:
         self.done, self.total, self.stage = done, total, stage
@@ -69,14 +73,20 @@ class UploadJob:
 
 
 class UploadJobs:
-    """The upload jobs of one app (kept in ``app.extensions``, not in module state)."""
+    """The upload jobs of one app (kept in ``app.extensions``, not in module state): in
+    memory, so the files an earlier process left are removed when this one starts, and a
+    finished job is dropped with its file after :data:`KEEP_SECONDS`."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.jobs: dict[str, UploadJob] = {}
         self.lock = threading.Lock()
+        for left in folder.glob("*") if folder.is_dir() else ():
+            with contextlib.suppress(OSError):  # a read-only data folder keeps them
+                left.unlink(missing_ok=True)
 
     def add(self, name: str, data: bytes, agent: Principal, remote: str | None) -> UploadJob:
+        self.drop_expired()
         self.folder.mkdir(parents=True, exist_ok=True)
         token = secrets.token_urlsafe(18)
         path = self.folder / f"{token}{''.join(Path(name).suffixes[-2:]).lower()}"
@@ -86,19 +96,31 @@ class UploadJobs:
             self.jobs[token] = job
         return job
 
+    def drop_expired(self, now: float | None = None) -> None:
+        """Forget finished jobs older than :data:`KEEP_SECONDS` and delete their files."""
+        limit = (now or time.time()) - KEEP_SECONDS
+        with self.lock:
+            for token, job in list(self.jobs.items()):
+                if job.created < limit and job.state not in ("checking", "storing"):
+                    job.path.unlink(missing_ok=True)
+                    del self.jobs[token]
+
     def get(self, token: str, agent: Principal) -> UploadJob:
         job = self.jobs.get(token) if _TOKEN.match(token) else None
         if job is None or job.agent.name != agent.name:
-            abort(404, description="there is no such upload (uploads are kept until the "
-                                   "server restarts, for the archivist who made them)")
+            abort(404, description="there is no such upload (an upload is kept for a day, "
+                                   "until the server restarts, for the archivist who made "
+                                   "it; upload the file again)")
         return job
 
 
+@bp.record_once
+def _start_jobs(state: Any) -> None:
+    state.app.extensions["uploads"] = UploadJobs(Path(state.app.config["DATA_DIR"]) / "uploads")
+
+
 def jobs() -> UploadJobs:
-    app = current_app
-    if "uploads" not in app.extensions:
-        app.extensions["uploads"] = UploadJobs(Path(app.config["DATA_DIR"]) / "uploads")
-    return app.extensions["uploads"]
+    return current_app.extensions["uploads"]
 
 
 def run_in_background(job: UploadJob, work: Any, *args: Any) -> None:
