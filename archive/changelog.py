@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, Graph, Literal
 from rdflib.namespace import PROV, XSD
+from rdflib.term import Node
 
 from archive.store import Store
 from archive.uris import Uris
@@ -55,12 +56,46 @@ def change_graph(uris: Uris, change: Change) -> Graph:
     return graph
 
 
+#: Change-log entries read in one query at most.
+WINDOW = 500
+
+
 def read_change(store: Store, uris: Uris, sequence: int) -> Change | None:
     """The entry numbered ``sequence``, or None if there is none (yet)."""
-    entry = uris.change(sequence)
-    values: dict[URIRef, object] = {p: o for _, p, o in store.triples(uris.changes, entry)}
-    if not values:
-        return None
+    changes = read_changes(store, uris, sequence - 1, 1)
+    return changes[0] if changes else None
+
+
+def read_changes(store: Store, uris: Uris, after: int, limit: int | None = None) -> list[Change]:
+    """Entries after ``after`` in order, at most ``limit``: looked up by their numbers, a
+    window of them per query (no scan; the log has no gaps, so the first missing ends it)."""
+    changes: list[Change] = []
+    sequence = after + 1
+    while limit is None or len(changes) < limit:
+        size = WINDOW if limit is None else min(WINDOW, limit - len(changes))
+        entries = _read_entries(store, uris, sequence, size)
+        for number in range(sequence, sequence + size):
+            values = entries.get(uris.change(number))
+            if not values:
+                return changes
+            changes.append(_change(uris, number, values))
+        sequence += size
+    return changes
+
+
+def _read_entries(store: Store, uris: Uris, first: int, count: int
+                  ) -> dict[Node, dict[Node, Node]]:
+    """Entry → its predicate → object, for the entries numbered ``first`` … (``count``)."""
+    entries = " ".join(f"<{uris.change(n)}>" for n in range(first, first + count))
+    rows = store.select(f"SELECT ?c ?p ?o WHERE {{ GRAPH <{uris.changes}> {{ "
+                        f"VALUES ?c {{ {entries} }} ?c ?p ?o }} }}")
+    found: dict[Node, dict[Node, Node]] = {}
+    for row in rows:
+        found.setdefault(row["c"], {})[row["p"]] = row["o"]
+    return found
+
+
+def _change(uris: Uris, sequence: int, values: dict[Node, Node]) -> Change:
     record = str(values[RA.changedRecord])
     version = str(values[RA.version])
     return Change(
@@ -71,19 +106,6 @@ def read_change(store: Store, uris: Uris, sequence: int) -> Change | None:
         version=int(version.rsplit("/", 1)[-1]),
         agent=uris.agent_name(values[PROV.wasAssociatedWith]),
     )
-
-
-def read_changes(store: Store, uris: Uris, after: int, limit: int | None = None) -> list[Change]:
-    """Entries after ``after`` in order, at most ``limit``: direct look-ups, no scan."""
-    changes: list[Change] = []
-    sequence = after + 1
-    while limit is None or len(changes) < limit:
-        change = read_change(store, uris, sequence)
-        if change is None:
-            break
-        changes.append(change)
-        sequence += 1
-    return changes
 
 
 def last_sequence(store: Store, uris: Uris) -> int:
