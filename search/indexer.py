@@ -131,8 +131,9 @@ class SearchIndex:
         uri = str(self.archive.uris.statement(record_id))
         writer.update_document(**record_document(record, state[0], uri, self.vocab))
 
-    def catch_up(self, progress: Progress | None = None) -> int:
-        """Apply every change after the last one applied; the number of changes applied.
+    def catch_up(self, progress: Progress | None = None, limit: int | None = None) -> int:
+        """Apply every change after the last one applied (at most ``limit`` of them, in one
+        commit); the number of changes applied.
 
         Cheap when nothing changed (one comparison). If another process holds the index
         writer, nothing is applied now: the changes stay in the log for the next call.
@@ -145,7 +146,9 @@ class SearchIndex:
             if last < self.sequence:  # the store is older than the index (restored backup)
                 self.reindex()
                 return last
-            changes = self.archive.changes(after=self.sequence)
+            behind = last - self.sequence  # read no further than the log was a moment ago
+            changes = self.archive.changes(after=self.sequence,
+                                           limit=behind if limit is None else min(limit, behind))
             if not changes:
                 return 0
             latest = list(dict.fromkeys(change.record_id for change in changes))

@@ -67,6 +67,22 @@ def test_change_log_history_and_tombstones(make_archive, store_backend, sample_s
     assert archive.known(SEED_ID) and archive.last_sequence() == 4
 
 
+def test_the_change_log_is_read_a_window_at_a_time(make_archive, store_backend,
+                                                   monkeypatch):
+    """Windows of entries (500 per query; 3 here) join into the same gapless list."""
+    from archive import changelog
+
+    archive = make_archive(_okapis(0, 7), backend=store_backend)
+    one_by_one = [changelog.read_change(archive.store, archive.uris, n) for n in range(1, 8)]
+    monkeypatch.setattr(changelog, "WINDOW", 3)
+    assert archive.changes(after=0) == one_by_one
+    assert [c.sequence for c in archive.changes(after=2, limit=4)] == [3, 4, 5, 6]
+    assert [c.record_id for c in archive.changes(after=5)] == ["lagging-okapi-5",
+                                                               "lagging-okapi-6"]
+    assert archive.changes(after=7) == [] and changelog.read_change(
+        archive.store, archive.uris, 8) is None
+
+
 def test_refused_batch_stores_nothing(make_archive, store_backend, sample_statements):
     archive = make_archive(backend=store_backend)
     bad = _one(sample_statements, sample_statements[1]["id"])
@@ -171,6 +187,49 @@ def test_pages_and_search_on_each_backend(make_app, store_backend, sample_statem
     assert SEED_ID.encode() in page.data
     found = client.get("/api/search?q=Human+Rights+Council").get_json()
     assert found["total"] >= 1
+
+
+def _okapis(first: int, count: int) -> list[dict[str, Any]]:
+    return [{"id": f"lagging-okapi-{n}", "title": f"Okapi statement number {n}",
+             "issuer": "Amnesty International", "date": "2021-03-04"}
+            for n in range(first, first + count)]
+
+
+def _found(client: Any) -> int:
+    return client.get("/api/search", query_string={"q": "okapi"}).get_json()["total"]
+
+
+def test_a_short_lag_is_made_up_before_the_request(make_app, tmp_path):
+    """Another host's edit is found by the very next search here."""
+    app = make_app(backend="virtuoso")
+    other = Archive(tmp_path / "other", store=app.extensions["archive"].store.url)
+    try:
+        other.save(_okapis(0, 1), agent="other-host")
+        assert _found(app.test_client()) == 1
+    finally:
+        other.close()
+
+
+def test_a_long_lag_is_made_up_in_the_background(make_app, tmp_path):
+    """Another host's import does not hold up this host's requests: they are answered from
+    the index as it stands while a background thread catches up, in chunks."""
+    from web.followers import INLINE
+
+    app = make_app(backend="virtuoso")
+    client, index = app.test_client(), app.extensions["index"]
+    follower = app.extensions["follower"]
+    other = Archive(tmp_path / "other", store=app.extensions["archive"].store.url)
+    try:
+        with index._write_lock:  # as if a catch-up were under way: the thread must wait
+            other.save(_okapis(0, INLINE + 10), agent="other-host")
+            assert _found(client) == 0  # answered at once, from the index as it stands
+            assert follower.running
+        deadline = time.monotonic() + 120
+        while follower.running and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _found(client) == INLINE + 10
+    finally:
+        other.close()
 
 
 # Two server processes sharing one Virtuoso ---------------------------------------------
