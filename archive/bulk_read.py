@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pyoxigraph as ox
+from rdflib import Graph, URIRef
 
-from archive.store import StoreBackend
+from archive.store import StoreBackend, from_ox
 from archive.uris import Uris
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -91,6 +92,15 @@ def record_triples(store: StoreBackend, uris: Uris, record_ids: Iterable[str],
             triples = with_resources(graphs[name], resources)
             found[record_id] = list(dict.fromkeys(triples)) if foreign else triples
     return found
+
+
+def as_graph(triples: Iterable[Triple]) -> Graph:
+    """Triples of :func:`record_triples` as an rdflib graph (what ``record_graph`` gives)."""
+    graph = Graph()
+    for subject, predicate, obj in triples:
+        graph.add((URIRef(subject) if isinstance(subject, str) else from_ox(subject),
+                   URIRef(predicate), from_ox(obj)))
+    return graph
 
 
 def linked_resources(uris: Uris, triples: Iterable[Triple], known: dict[str, list[Triple]]

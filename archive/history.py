@@ -7,12 +7,15 @@ A delete is a version of kind "delete": a tombstone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import pyoxigraph as ox
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
+from archive.bulk_read import BATCH
 from archive.changelog import Change
 from archive.store import Store
 from archive.uris import Uris
@@ -69,6 +72,25 @@ def current_version(store: Store, uris: Uris, record_id: str) -> tuple[int, str]
         return None
     kind = next(o for _, _, o in store.triples(uris.history(record_id), current, RA.changeKind))
     return int(str(current).rsplit("/", 1)[-1]), str(kind)
+
+
+def current_versions(store: Store, uris: Uris, record_ids: Iterable[str]
+                     ) -> dict[str, tuple[int, str]]:
+    """:func:`current_version` of many statements, in one query per :data:`BATCH` (a
+    statement that never existed is absent)."""
+    ids = list(dict.fromkeys(record_ids))
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start:start + BATCH]
+        values = " ".join(f"({ox.NamedNode(uris.history(i))} {ox.NamedNode(uris.statement(i))}"
+                          f" {n})" for n, i in enumerate(batch))
+        rows = store.select(f"SELECT ?n ?v ?k WHERE {{ VALUES (?h ?s ?n) {{ {values} }} "
+                            f"GRAPH ?h {{ ?s <{RA.currentVersion}> ?v . "
+                            f"?v <{RA.changeKind}> ?k }} }}")
+        for row in rows:
+            found[batch[int(row["n"])]] = (int(str(row["v"]).rsplit("/", 1)[-1]),
+                                            str(row["k"]))
+    return found
 
 
 def read_history(store: Store, uris: Uris, record_id: str) -> list[Version]:

@@ -20,7 +20,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.writing import IndexWriter
 
-from archive import Archive, ArchiveError, Gone, NotFound
+from archive import Archive, ArchiveError, NotFound
 from search.documents import Vocabulary, record_document
 from search.results import Hit, SearchResults
 from search.schema import build_schema
@@ -33,6 +33,8 @@ STATE_FILE = "search.json"
 #: A catch-up of this many records or more uses the index's ``procs`` and ``limitmb``
 #: (see :func:`search.writer.open_writer`); a smaller one, one process.
 LARGE_CATCH_UP = 500
+#: Records read from the store together while indexing.
+READ_BATCH = 200
 Progress = Callable[[int, int], None]
 
 
@@ -117,19 +119,25 @@ class SearchIndex:
         finally:
             lock.release()
 
-    def _apply(self, writer: IndexWriter, record_id: str) -> None:
-        """Bring one record's document in line with the store (index, replace or remove)."""
-        state = self.archive.state(record_id)
-        if state is None or state[1] == "delete":
-            writer.delete_by_term("id", record_id)
-            return
-        try:
-            record = self.archive.record(record_id)
-        except (Gone, NotFound):
-            writer.delete_by_term("id", record_id)
-            return
-        uri = str(self.archive.uris.statement(record_id))
-        writer.update_document(**record_document(record, state[0], uri, self.vocab))
+    def _apply(self, writer: IndexWriter, record_ids: list[str],
+               progress: Progress | None = None) -> None:
+        """Bring these records' documents in line with the store (index, replace or
+        remove), reading :data:`READ_BATCH` records in a few queries, not one by one."""
+        for start in range(0, len(record_ids), READ_BATCH):
+            batch = record_ids[start:start + READ_BATCH]
+            states = self.archive.states(batch)
+            records = self.archive.records(
+                [i for i in batch if i in states and states[i][1] != "delete"])
+            for done, record_id in enumerate(batch, start=start + 1):
+                record = records.get(record_id)
+                if record is None:  # deleted, unknown, or deleted since the states were read
+                    writer.delete_by_term("id", record_id)
+                else:
+                    uri = str(self.archive.uris.statement(record_id))
+                    writer.update_document(**record_document(record, states[record_id][0],
+                                                             uri, self.vocab))
+                if progress:
+                    progress(done, len(record_ids))
 
     def catch_up(self, progress: Progress | None = None, limit: int | None = None) -> int:
         """Apply every change after the last one applied (at most ``limit`` of them, in one
@@ -155,10 +163,7 @@ class SearchIndex:
             options = self.options if len(latest) >= self.large_catch_up else {}
             try:
                 with self._writer(**options) as writer:
-                    for done, record_id in enumerate(latest, start=1):
-                        self._apply(writer, record_id)
-                        if progress:
-                            progress(done, len(latest))
+                    self._apply(writer, latest, progress)
             except IndexLocked:
                 return 0
             self._write_state(changes[-1].sequence)
@@ -184,10 +189,7 @@ class SearchIndex:
             if options["procs"] <= 1:
                 options.pop("multisegment")
             with self._writer(ix, **options) as writer:
-                for count, record_id in enumerate(ids, start=1):
-                    self._apply(writer, record_id)
-                    if progress and (count % 100 == 0 or count == len(ids)):
-                        progress(count, len(ids))
+                self._apply(writer, ids, progress)
             ix.close()
             self._write_state(sequence, fresh)
             self._swap(fresh)

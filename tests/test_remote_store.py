@@ -83,6 +83,23 @@ def test_the_change_log_is_read_a_window_at_a_time(make_archive, store_backend,
         archive.store, archive.uris, 8) is None
 
 
+def test_records_read_together_are_the_records_read_one_by_one(make_archive, store_backend,
+                                                               sample_statements):
+    """What the index reads in batches: the same states and records as one at a time,
+    a deleted and an unknown id left out."""
+    archive = make_archive(sample_statements, backend=store_backend)
+    gone = sample_statements[1]["id"]
+    archive.delete(gone, agent="editor")
+    ids = [*archive.record_ids(), gone, "never-stored"]
+    states = archive.states(ids)
+    assert states == {i: archive.state(i) for i in ids if archive.state(i) is not None}
+    assert states[gone][1] == "delete" and "never-stored" not in states
+    together = archive.records(ids)
+    assert sorted(together) == sorted(archive.record_ids())
+    for record_id, record in together.items():
+        assert record.to_json() == archive.record(record_id).to_json()
+
+
 def test_refused_batch_stores_nothing(make_archive, store_backend, sample_statements):
     archive = make_archive(backend=store_backend)
     bad = _one(sample_statements, sample_statements[1]["id"])
