@@ -130,6 +130,8 @@ class Archive:
 
     def state(self, record_id: str) -> tuple[int, str] | None:
         """(current version, kind of its last change) or None for an unknown id."""
+        if self.store.shared:  # one query, not two: each is a round trip
+            return self.states([record_id]).get(record_id)
         return history.current_version(self.store, self.uris, record_id)
 
     def record_graph(self, record_id: str) -> Graph:
@@ -139,6 +141,11 @@ class Archive:
             raise NotFound(f"there is no statement '{record_id}'")
         if state[1] == "delete":
             raise Gone(f"statement '{record_id}' was deleted")
+        if self.store.shared:  # the graphs together: a query per level of links, not per graph
+            triples = bulk_read.record_triples(self.store, self.uris, [record_id])
+            if record_id not in triples:
+                raise Gone(f"statement '{record_id}' was deleted")
+            return bulk_read.as_graph(triples[record_id])
         subject = self.uris.statement(record_id)
         graph = self.store.graph(subject)
         self.add_resources(graph)
