@@ -246,12 +246,16 @@ def test_a_long_lag_is_made_up_in_the_background(make_app, tmp_path):
     try:
         with index._write_lock:  # as if a catch-up were under way: the thread must wait
             other.save(_okapis(0, INLINE + 10), agent="other-host")
+            health = client.get("/health")  # a balancer's check: keep readers away for now
+            assert health.status_code == 503 and follower.running
+            assert health.get_json()["status"] == "catching up"
+            assert health.get_json()["index"]["behind"] == INLINE + 10
             assert _found(client) == 0  # answered at once, from the index as it stands
-            assert follower.running
         deadline = time.monotonic() + 120
         while follower.running and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _found(client) == INLINE + 10
+        assert client.get("/health").get_json()["status"] == "ok"
     finally:
         other.close()
 

@@ -40,9 +40,14 @@ class Follower:
         return self._thread is not None and self._thread.is_alive()
 
     def before_request(self) -> None:
-        if request.endpoint == "static" or self.running:
+        if request.endpoint in ("static", "health.health") or self.running:
             return  # a long catch-up is under way: answer from the index as it stands
-        behind = self.index.archive.last_sequence() - self.index.sequence
+        self.follow(self.index.archive.last_sequence() - self.index.sequence)
+
+    def follow(self, behind: int) -> None:
+        """Make up a lag of ``behind`` changes: now if it is short, else in the background
+        (``/health`` calls this too, so a host its balancer stopped asking still catches
+        up)."""
         if 0 < behind <= INLINE:
             self.index.catch_up()
         elif behind > INLINE:

@@ -1,0 +1,53 @@
+"""``/health`` for load balancers and monitoring: 200 while the store answers and the
+index keeps up, 503 with the reason otherwise (a lagging follower is checked in
+test_remote_store.py, beside the background catch-up), never cached."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archive import Archive
+
+
+def test_an_archive_in_step_is_healthy(make_app: Any, sample_statements: list[dict[str, Any]]
+                                       ) -> None:
+    client = make_app(sample_statements).test_client()
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_json()
+    assert body["status"] == "ok" and body["store"]["kind"] == "embedded"
+    assert body["store"]["sequence"] == body["index"]["sequence"] == len(sample_statements)
+    assert body["index"]["behind"] == 0 and client.head("/health").status_code == 200
+
+
+def test_an_engine_that_stopped_answering_is_unavailable(
+        tmp_path: Path, virtuoso_login: tuple[str, str]) -> None:
+    from tests.virtuoso import Virtuoso, installed
+    from web.app import create_app
+
+    if not installed():
+        if os.environ.get("CI"):
+            pytest.fail("CI must install virtuoso-opensource (see scripts/test)")
+        pytest.skip("virtuoso-opensource is not installed")
+    server = Virtuoso(tmp_path / "engine", user=virtuoso_login[0],
+                      password=virtuoso_login[1]).start()
+    archive = Archive(tmp_path / "data", store=server.url)
+    try:
+        client = create_app({"DATA_DIR": tmp_path / "data", "ARCHIVE": archive,
+                             "TESTING": True}).test_client()
+        before = client.get("/health")
+        assert before.status_code == 200 and before.get_json()["store"]["kind"] == "remote"
+        server.stop()
+        response = client.get("/health")
+        assert response.status_code == 503
+        body = response.get_json()
+        assert body["status"] == "unavailable"
+        assert server.url not in response.get_data(as_text=True)  # no engine address leaks
+    finally:
+        server.stop()
+        archive.close()
