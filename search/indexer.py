@@ -21,6 +21,7 @@ from whoosh.index import LockError
 from whoosh.writing import IndexWriter
 
 from archive import Archive, ArchiveError, NotFound
+from search.background import INLINE, BackgroundCatchUp
 from search.documents import Vocabulary, record_document
 from search.results import Hit, SearchResults
 from search.schema import build_schema
@@ -49,8 +50,8 @@ class SearchIndex:
     """Full-text search over an archive, kept in step with its change log."""
 
     def __init__(self, path: Path, archive: Archive, *, follow: bool = True,
-                 procs: int = 1, multisegment: bool = False, limitmb: int = 256,
-                 large_catch_up: int = LARGE_CATCH_UP) -> None:
+                 catch_up_at_start: bool = True, procs: int = 1, multisegment: bool = False,
+                 limitmb: int = 256, large_catch_up: int = LARGE_CATCH_UP) -> None:
         self.path = Path(path)
         self.archive = archive
         self.vocab = Vocabulary.of(archive)
@@ -59,15 +60,33 @@ class SearchIndex:
         self._write_lock = threading.RLock()
         self._read_lock = threading.RLock()
         self._view: View | None = None
+        self.background = BackgroundCatchUp(self)
         state = self._read_state()
         if not whoosh_index.exists_in(self.path) or state.get("schema") != SCHEMA_VERSION:
             self._create(self.path)
             state = {"sequence": 0}
         self.ix = whoosh_index.open_dir(str(self.path))
         self.sequence = int(state.get("sequence", 0))
-        self.catch_up()
+        if catch_up_at_start:
+            self.catch_up()
         if follow:
-            archive.follow(self.catch_up)
+            archive.follow(self._after_write)
+
+    def _after_write(self) -> None:
+        """After a write in this process: apply it now, unless the background thread will."""
+        if not self.background.absorb():
+            self.catch_up()
+
+    def keep_up(self, inline: int = INLINE) -> None:
+        """Bring the index up to the store: at once when it is at most ``inline`` changes
+        behind, else in the background (searches meanwhile use the index as it stands)."""
+        if self.background.running:
+            return
+        behind = self.archive.last_sequence() - self.sequence
+        if 0 < behind <= inline:
+            self.catch_up()
+        elif behind:  # far behind, or ahead of a store restored from an older backup
+            self.background.start()
 
     # State beside the segments --------------------------------------------------------
 

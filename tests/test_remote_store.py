@@ -237,11 +237,11 @@ def test_a_short_lag_is_made_up_before_the_request(make_app, tmp_path):
 def test_a_long_lag_is_made_up_in_the_background(make_app, tmp_path):
     """Another host's import does not hold up this host's requests: they are answered from
     the index as it stands while a background thread catches up, in chunks."""
-    from web.followers import INLINE
+    from search.background import INLINE
 
     app = make_app(backend="virtuoso")
     client, index = app.test_client(), app.extensions["index"]
-    follower = app.extensions["follower"]
+    follower = index.background
     other = Archive(tmp_path / "other", store=app.extensions["archive"].store.url)
     try:
         with index._write_lock:  # as if a catch-up were under way: the thread must wait

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,62 @@ def test_an_empty_archive_searches_without_error(tmp_path) -> None:
     assert (listing.total, listing.facets["treaty"]) == (0, [])
     assert index.search("council", {}, sort="relevance", page=1, page_size=5).total == 0
     archive.close()
+
+
+def far_behind(tmp_path: Path, count: int) -> tuple[Archive, SearchIndex]:
+    """``count`` records stored, and an index that has applied none of them yet."""
+    archive = Archive(tmp_path / "data")
+    archive.save([{**record(n), "date": f"{1950 + n}"} for n in range(count)], agent="test")
+    return archive, SearchIndex(tmp_path / "data" / "index", archive,
+                                catch_up_at_start=False)
+
+
+def _until_in_step(index: SearchIndex) -> None:
+    deadline = time.monotonic() + 120
+    while index.background.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not index.background.running, "the background catch-up did not finish"
+
+
+def test_a_long_lag_is_made_up_in_the_background_and_absorbs_new_writes(tmp_path: Path
+                                                                        ) -> None:
+    """Chunks of CHUNK changes per commit; a write made meanwhile is left to the thread,
+    which goes round once more, so nothing is missed."""
+    from search.background import INLINE
+
+    archive, index = far_behind(tmp_path, INLINE + 5)
+    assert index.search("sanitation").total == 0
+    with index._write_lock:  # the thread must wait: what happens meanwhile is checkable
+        index.keep_up()
+        assert index.background.running
+        archive.save([{**record(500, "Clean water for all"), "date": "2020"}],
+                     agent="test")  # absorbed by the thread
+        assert found(index, "water") == []
+    _until_in_step(index)
+    assert index.search("sanitation").total == INLINE + 5
+    assert found(index, "water") == ["s-500"]
+    assert index.sequence == archive.last_sequence() and index.check() == []
+
+
+def test_a_short_lag_is_made_up_at_once(tmp_path: Path) -> None:
+    _, index = make(tmp_path, 3, catch_up_at_start=False)
+    index.keep_up()
+    assert not index.background.running and index.search("sanitation").total == 3
+
+
+def test_a_server_starts_without_waiting_for_a_rebuild(tmp_path: Path) -> None:
+    """A schema change or a lost index rebuilds at start: the app is ready at once and says
+    so on /health (a worker that took minutes to start would be ended by gunicorn)."""
+    from search.background import INLINE
+    from web.app import create_app
+
+    archive, index = far_behind(tmp_path, INLINE + 5)
+    with index._write_lock:
+        app = create_app({"DATA_DIR": tmp_path / "data", "ARCHIVE": archive, "INDEX": index,
+                          "TESTING": True})
+        health = app.test_client().get("/health")
+        assert health.status_code == 503 and health.get_json()["status"] == "catching up"
+    _until_in_step(index)
+    client = app.test_client()
+    assert client.get("/health").status_code == 200
+    assert client.get("/api/search?q=sanitation").get_json()["total"] == INLINE + 5

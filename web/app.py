@@ -35,7 +35,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config["DATA_DIR"] = folder
     archive = app.config.get("ARCHIVE") or Archive(folder, app.config.get("BASE_URI") or
                                                    _explicit_base())
-    index = app.config.get("INDEX") or SearchIndex(folder / "index", archive)
+    # Not made up here when far behind (a rebuild after a schema change, a new host on a
+    # shared engine): gunicorn ends a worker whose start-up outlasts its timeout.
+    index = app.config.get("INDEX") or SearchIndex(folder / "index", archive,
+                                                   catch_up_at_start=False)
+    index.keep_up()
     app.extensions["archive"] = archive
     app.extensions["index"] = index
     if not app.config.get("ARCHIVE"):
