@@ -1,11 +1,12 @@
 """Making up a long lag of the search index in a background thread, a chunk per commit.
 
 A server must not wait inside a request, nor at start-up, for thousands of changes (a
-schema change rebuilding the index, another host's import): gunicorn ends a worker whose
-start-up takes longer than its timeout, and every request would queue behind the index's
-lock. The thread applies :data:`CHUNK` changes per commit until the index is in step,
-while searches use the index as it stands. A write made here meanwhile is left to the
-thread (:meth:`BackgroundCatchUp.absorb`), which goes round once more before it stops.
+schema change rebuilding the index, another host's import): it would answer nothing until
+done (a rebuild takes about a minute per 10,000 statements here, docs/benchmarks.md), and
+every request would queue behind the index's lock. The thread applies :data:`CHUNK`
+changes per commit until the index is in step, while searches use the index as it
+stands. A write made here meanwhile is left to the thread
+(:meth:`BackgroundCatchUp.absorb`), which goes round once more before it stops.
 """
 
 from __future__ import annotations

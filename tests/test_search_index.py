@@ -181,7 +181,7 @@ def test_a_short_lag_is_made_up_at_once(tmp_path: Path) -> None:
 
 def test_a_server_starts_without_waiting_for_a_rebuild(tmp_path: Path) -> None:
     """A schema change or a lost index rebuilds at start: the app is ready at once and says
-    so on /health (a worker that took minutes to start would be ended by gunicorn)."""
+    so on /health, instead of answering nothing for as long as the rebuild takes."""
     from search.background import INLINE
     from web.app import create_app
 

@@ -36,7 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     archive = app.config.get("ARCHIVE") or Archive(folder, app.config.get("BASE_URI") or
                                                    _explicit_base())
     # Not made up here when far behind (a rebuild after a schema change, a new host on a
-    # shared engine): gunicorn ends a worker whose start-up outlasts its timeout.
+    # shared engine): the server would answer nothing for minutes.
     index = app.config.get("INDEX") or SearchIndex(folder / "index", archive,
                                                    catch_up_at_start=False)
     index.keep_up()
