@@ -63,15 +63,21 @@ def virtuoso_login() -> Iterator[tuple[str, str]]:
         yield user, password
 
 
+def require_package(available: bool, package: str) -> None:
+    """Skip a test that needs Debian's ``package`` where it is missing; fail under CI, which
+    must have installed it (scripts/test)."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must install {package} (see scripts/test)")
+    pytest.skip(f"{package} is not installed (apt-get install -y {package})")
+
+
 def _virtuoso(factory: pytest.TempPathFactory, name: str, login: tuple[str, str]
               ) -> Iterator[Any]:
     from tests.virtuoso import Virtuoso, installed
 
-    if not installed():
-        if os.environ.get("CI"):
-            pytest.fail("CI must install virtuoso-opensource (see scripts/test)")
-        pytest.skip("virtuoso-opensource is not installed (apt-get install -y "
-                    "virtuoso-opensource)")
+    require_package(installed(), "virtuoso-opensource")
     server = Virtuoso(factory.mktemp(name), user=login[0], password=login[1]).start()
     try:
         yield server

@@ -7,14 +7,13 @@ Without /usr/bin/chromium these tests skip, except under CI (``$CI`` set), where
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import SEED_ID, sample_app, serving
+from tests.conftest import SEED_ID, require_package, sample_app, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -29,11 +28,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_package(CHROMIUM.exists(), "chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

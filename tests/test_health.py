@@ -4,11 +4,8 @@ test_remote_store.py, beside the background catch-up), never cached."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from archive import Archive
 
@@ -27,13 +24,11 @@ def test_an_archive_in_step_is_healthy(make_app: Any, sample_statements: list[di
 
 def test_an_engine_that_stopped_answering_is_unavailable(
         tmp_path: Path, virtuoso_login: tuple[str, str]) -> None:
+    from tests.conftest import require_package
     from tests.virtuoso import Virtuoso, installed
     from web.app import create_app
 
-    if not installed():
-        if os.environ.get("CI"):
-            pytest.fail("CI must install virtuoso-opensource (see scripts/test)")
-        pytest.skip("virtuoso-opensource is not installed")
+    require_package(installed(), "virtuoso-opensource")
     server = Virtuoso(tmp_path / "engine", user=virtuoso_login[0],
                       password=virtuoso_login[1]).start()
     archive = Archive(tmp_path / "data", store=server.url)

@@ -24,7 +24,7 @@ from archive.errors import BadInput, Conflict, Gone
 from archive.migrate import compare, migrate
 from archive.remote_store import RemoteStore
 from archive.store import open_store
-from tests.conftest import SEED_ID, free_port
+from tests.conftest import SEED_ID, free_port, require_package
 from vocab import RA
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -341,10 +341,8 @@ def _documented_nginx_block() -> str:
 
 def _nginx() -> str:
     found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must install nginx (see scripts/test)")
-        pytest.skip("nginx is not installed (apt-get install -y nginx)")
+    require_package(found is not None, "nginx")
+    assert found is not None
     return found
 
 

@@ -5,7 +5,6 @@ likeliest reading of a CI run whose second setup call could no longer connect)."
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
@@ -13,15 +12,13 @@ import pytest
 import requests
 from requests.auth import HTTPDigestAuth
 
+from tests.conftest import require_package
 from tests.virtuoso import Virtuoso, installed
 
 
 @pytest.mark.parametrize("taken", ["sql_port", "http_port"])
 def test_a_taken_port_moves_the_server_to_free_ones(tmp_path: Path, taken: str) -> None:
-    if not installed():
-        if os.environ.get("CI"):
-            pytest.fail("CI must install virtuoso-opensource (see scripts/test)")
-        pytest.skip("virtuoso-opensource is not installed")
+    require_package(installed(), "virtuoso-opensource")
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
