@@ -14,6 +14,9 @@ from archive.errors import (
     Problem,
     StoreLocked,
 )
+from archive.rdf_guards import install as _refuse_document_loading
+
+_refuse_document_loading()  # no JSON-LD parse in a process that uses the archive loads a context
 
 __all__ = [
     "Archive", "ArchiveError", "BadInput", "Conflict", "Forbidden", "Gone", "NotFound",

@@ -8,7 +8,6 @@ so a file is imported all or nothing.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 from collections.abc import Callable
@@ -18,7 +17,10 @@ from typing import TYPE_CHECKING, Any
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
+from archive import settings
 from archive.errors import BadInput, Problem
+from archive.gunzip import gunzip_file
+from archive.rdf_guards import DocumentLoadRefused, refuse_doctype
 from archive.writes import Payload, Progress, Saved
 from vocab import RA
 
@@ -54,19 +56,22 @@ def format_of(name: str) -> str:
     return fmt
 
 
-def read_file(path: Path, archive: Archive) -> list[Payload]:
-    """The records in a file, or BadInput naming the line and position of a syntax error."""
-    fmt = format_of(path.name)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise BadInput(f"cannot read {path}: {error.strerror}") from None
-    if path.suffix.lower() == ".gz":
+def read_file(path: Path, archive: Archive, *, name: str | None = None,
+              max_decompressed: int | None = None) -> list[Payload]:
+    """The records in a file, or BadInput naming the line and position of a syntax error.
+
+    A ``.gz`` file is unpacked to at most ``max_decompressed`` bytes (default: the setting,
+    :func:`archive.settings.max_decompressed`); ``name`` is the file's name in messages."""
+    name = name or path.name
+    fmt = format_of(name)
+    if name.lower().endswith(".gz"):
+        raw = gunzip_file(path, settings.max_decompressed(max_decompressed), name)
+    else:
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as error:
-            raise BadInput(f"{path.name} is not a valid gzip file ({error})") from None
-    return read_bytes(raw, fmt, archive, path.name)
+            raw = path.read_bytes()
+        except OSError as error:
+            raise BadInput(f"cannot read {path}: {error.strerror}") from None
+    return read_bytes(raw, fmt, archive, name)
 
 
 def read_bytes(data: bytes, fmt: str, archive: Archive, name: str = "input") -> list[Payload]:
@@ -160,13 +165,17 @@ def _merge_nested(key: str, current: Any, values: dict[str, str]) -> Any:
 
 def _read_rdf(text: str, fmt: str, archive: Archive, name: str) -> list[Payload]:
     if fmt == "json-ld":
-        _refuse_remote_contexts(text, name)
+        _check_json(text, name)
+    if fmt == "xml":
+        refuse_doctype(text, name)
     dataset = Dataset()
     try:
         if fmt in ("nquads", "trig"):
             dataset.parse(data=text, format=fmt)
         else:
             dataset.default_graph.parse(data=text, format=fmt, publicID=archive.base)
+    except DocumentLoadRefused as refused:
+        raise BadInput(str(refused), name) from None
     except Exception as error:  # rdflib raises many parser-specific types
         raise BadInput(f"malformed {fmt.upper()}: {_parser_message(error)}", name) from None
     graph = Graph()
@@ -191,28 +200,13 @@ def _read_rdf(text: str, fmt: str, archive: Archive, name: str) -> list[Payload]
     return payloads
 
 
-def _refuse_remote_contexts(text: str, name: str) -> None:
-    """JSON-LD contexts must be inline: the archive never fetches one from the network."""
+def _check_json(text: str, name: str) -> None:
+    """Malformed JSON is refused with its line and column (rdflib's message has neither)."""
     try:
-        data = json.loads(text)
+        json.loads(text)
     except json.JSONDecodeError as error:
         raise BadInput([Problem(f"malformed JSON-LD: {error.msg} (column {error.colno})",
                                 line=error.lineno)], name) from None
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            context = node.get("@context")
-            for item in context if isinstance(context, list) else [context]:
-                if isinstance(item, str):
-                    raise BadInput(f"{name} refers to the remote JSON-LD context '{item}'; "
-                                   "the archive does not fetch contexts: inline it")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(data)
 
 
 def _parser_message(error: Exception) -> str:
