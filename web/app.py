@@ -14,11 +14,12 @@ from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from archive import Archive, ArchiveError, BadInput
-from archive.settings import base_uri, data_dir
+from archive.settings import DEFAULT_MAX_DECOMPRESSED, base_uri, data_dir
 from search import SearchIndex
 
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    "MAX_DECOMPRESSED": DEFAULT_MAX_DECOMPRESSED,  # bytes a .gz upload may unpack to
     "SPARQL_TIMEOUT": 30.0,
     "SPARQL_MAX_ROWS": 10_000,
 }

@@ -1,6 +1,7 @@
 """Bulk upload through the web: check a file, preview it, then store it on confirmation.
 
-The uploaded file is kept in ``DATA_DIR/uploads`` and worked on in a background thread,
+The uploaded file is kept in ``DATA_DIR/uploads`` and worked on in the background
+(web/upload_jobs.py: each archivist's limits, the shared upload threads, the sweeper),
 twice: first a dry run of the one write path (what will be added, every problem), then,
 once the archivist confirms, the real save. The page polls a small progress endpoint
 (or refreshes itself without JavaScript) while a job runs.
@@ -8,12 +9,7 @@ once the archivist confirms, the real save. The page polls a small progress endp
 
 from __future__ import annotations
 
-import contextlib
 import re
-import secrets
-import threading
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,113 +27,68 @@ from flask import (
 
 from archive import Archive, BadInput
 from archive.errors import ArchiveError
-from archive.ingest import FORMATS, format_of, read_bytes
+from archive.ingest import FORMATS, format_of, read_file
 from web.app import get_archive
 from web.auth import AuthStore, Principal
 from web.signin import current_agent, get_auth, login_required
+from web.upload_jobs import (
+    DEFAULTS,
+    KEEP_SECONDS,
+    PREVIEW_ROWS,
+    UploadJob,
+    UploadJobs,
+    UploadRefused,
+)
 
+__all__ = ["KEEP_SECONDS", "bp"]
 bp = Blueprint("uploads", __name__, url_prefix="/edit/upload")
-PREVIEW_ROWS = 200
-KEEP_SECONDS = 24 * 3600  # a finished upload (and its file) is kept this long
 FIRST_WAIT = 3.0  # seconds to wait before answering, so small files show their preview at once
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
 
 
-@dataclass
-class UploadJob:
-    """One uploaded file and where its check or save stands."""
-
-    token: str
-    name: str
-    path: Path
-    agent: Principal
-    remote: str | None
-    state: str = "checking"  # checking → checked | refused → storing → stored | failed
-    stage: str = "reading"
-    done: int = 0
-    total: int = 0
-    records: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[dict[str, Any]] = field(default_factory=list)
-    message: str = ""
-    thread: threading.Thread | None = None
-    created: float = field(default_factory=time.time)
-
-    def progress(self, done: int, total: int, stage: str) -> None:
-        self.done, self.total, self.stage = done, total, stage
-
-    def as_json(self) -> dict[str, Any]:
-        return {"state": self.state, "stage": self.stage, "done": self.done,
-                "total": self.total, "records": len(self.records),
-                "problems": len(self.problems), "message": self.message,
-                "running": self.state in ("checking", "storing")}
-
-
-class UploadJobs:
-    """The upload jobs of one app (kept in ``app.extensions``, not in module state): in
-    memory, so the files an earlier process left are removed when this one starts, and a
-    finished job is dropped with its file after :data:`KEEP_SECONDS`."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.jobs: dict[str, UploadJob] = {}
-        self.lock = threading.Lock()
-        for left in folder.glob("*") if folder.is_dir() else ():
-            with contextlib.suppress(OSError):  # a read-only data folder keeps them
-                left.unlink(missing_ok=True)
-
-    def add(self, name: str, data: bytes, agent: Principal, remote: str | None) -> UploadJob:
-        self.drop_expired()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        token = secrets.token_urlsafe(18)
-        path = self.folder / f"{token}{''.join(Path(name).suffixes[-2:]).lower()}"
-        path.write_bytes(data)
-        job = UploadJob(token, name, path, agent, remote)
-        with self.lock:
-            self.jobs[token] = job
-        return job
-
-    def drop_expired(self, now: float | None = None) -> None:
-        """Forget finished jobs older than :data:`KEEP_SECONDS` and delete their files."""
-        limit = (now or time.time()) - KEEP_SECONDS
-        with self.lock:
-            for token, job in list(self.jobs.items()):
-                if job.created < limit and job.state not in ("checking", "storing"):
-                    job.path.unlink(missing_ok=True)
-                    del self.jobs[token]
-
-    def get(self, token: str, agent: Principal) -> UploadJob:
-        job = self.jobs.get(token) if _TOKEN.match(token) else None
-        if job is None or job.agent.name != agent.name:
-            abort(404, description="there is no such upload (an upload is kept for a day, "
-                                   "until the server restarts, for the archivist who made "
-                                   "it; upload the file again)")
-        return job
-
-
 @bp.record_once
 def _start_jobs(state: Any) -> None:
-    state.app.extensions["uploads"] = UploadJobs(Path(state.app.config["DATA_DIR"]) / "uploads")
+    config = state.app.config
+    for key, value in DEFAULTS.items():
+        config.setdefault(key, value)
+    state.app.extensions["uploads"] = UploadJobs(Path(config["DATA_DIR"]) / "uploads", config)
 
 
 def jobs() -> UploadJobs:
     return current_app.extensions["uploads"]
 
 
+def find(token: str, agent: Principal) -> UploadJob:
+    """The archivist's upload ``token``, or 404."""
+    job = jobs().get(token) if _TOKEN.match(token) else None
+    if job is None or job.agent.name != agent.name:
+        abort(404, description="there is no such upload (an upload is kept for a day, "
+                               "until the server restarts, for the archivist who made "
+                               "it; upload the file again)")
+    return job
+
+
 def run_in_background(job: UploadJob, work: Any, *args: Any) -> None:
-    job.thread = threading.Thread(target=work, args=(job, *args), daemon=True,
-                                  name=f"upload-{job.token[:6]}")
-    job.thread.start()
-    job.thread.join(FIRST_WAIT)
+    jobs().run(job, work, *args)
+    job.idle.wait(FIRST_WAIT)
+
+
+def _payloads(job: UploadJob, archive: Archive) -> list[Any]:
+    return read_file(job.path, archive, name=job.name, max_decompressed=job.max_decompressed)
 
 
 def check(job: UploadJob, archive: Archive) -> None:
     """Read the file and validate every record without storing anything."""
+    job.stage = "reading"
     try:
-        payloads = read_bytes(_raw(job), format_of(job.name), archive, job.name)
+        payloads = _payloads(job, archive)
         job.total = len(payloads)
         saved = archive.save(payloads, agent=job.agent.name, dry_run=True, source=job.name,
                              progress=job.progress)
-        job.records = [_summary(p.data, s.id) for p, s in zip(payloads, saved, strict=False)]
+        job.count = len(saved)
+        job.records = [_summary(p.data, s.id) for p, s in zip(payloads[:PREVIEW_ROWS],
+                                                              saved[:PREVIEW_ROWS],
+                                                              strict=False)]
         job.state = "checked"
     except BadInput as error:
         job.problems = [p.as_dict() for p in error.problems]
@@ -150,7 +101,7 @@ def check(job: UploadJob, archive: Archive) -> None:
 def store(job: UploadJob, archive: Archive, auth: AuthStore) -> None:
     """Save the checked file through the one write path, then log who did it."""
     try:
-        payloads = read_bytes(_raw(job), format_of(job.name), archive, job.name)
+        payloads = _payloads(job, archive)
         saved = archive.save(payloads, agent=job.agent.name, source=job.name,
                              progress=job.progress)
     except BadInput as error:  # the archive changed since the check
@@ -164,21 +115,8 @@ def store(job: UploadJob, archive: Archive, auth: AuthStore) -> None:
         auth.audit(job.agent, "create", item.id, item.version, job.remote,
                    f"uploaded in {job.name}")
     job.records = [{**r, "id": s.id} for r, s in zip(job.records, saved, strict=False)]
-    job.done = job.total = len(saved)
+    job.done = job.total = job.count = len(saved)
     job.message, job.state = f"{len(saved)} statements stored", "stored"
-    job.path.unlink(missing_ok=True)
-
-
-def _raw(job: UploadJob) -> bytes:
-    data = job.path.read_bytes()
-    if job.name.lower().endswith(".gz"):
-        import gzip
-
-        try:
-            return gzip.decompress(data)
-        except (OSError, EOFError) as error:
-            raise BadInput(f"{job.name} is not a valid gzip file ({error})") from None
-    return data
 
 
 def _summary(data: Any, record_id: str) -> dict[str, Any]:
@@ -198,10 +136,16 @@ def principal() -> Principal:
     return agent
 
 
+def _form(error: str | None = None, status: int = 200) -> tuple[str, int]:
+    page = render_template("edit/upload.html", formats=sorted(FORMATS), error=error,
+                           pending=jobs().pending_of(principal().name))
+    return page, status
+
+
 @bp.get("")
 @login_required("editor")
-def form() -> str:
-    return render_template("edit/upload.html", formats=sorted(FORMATS))
+def form() -> tuple[str, int]:
+    return _form()
 
 
 @bp.post("")
@@ -209,14 +153,20 @@ def form() -> str:
 def receive() -> Any:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return render_template("edit/upload.html", formats=sorted(FORMATS),
-                               error="choose a file to upload"), 400
+        return _form("choose a file to upload", 400)
     try:
         format_of(upload.filename)
     except BadInput as error:
-        return render_template("edit/upload.html", formats=sorted(FORMATS),
-                               error=error.problems[0].message), 400
-    job = jobs().add(Path(upload.filename).name, upload.read(), principal(), request.remote_addr)
+        return _form(error.problems[0].message, 400)
+    try:
+        job = jobs().add(Path(upload.filename).name, upload.read(), principal(),
+                         request.remote_addr, current_app.config.get("MAX_DECOMPRESSED"))
+    except UploadRefused as refused:
+        page, status = _form(refused.message, refused.status)
+        response = current_app.make_response((page, status))
+        if refused.retry_after:
+            response.headers["Retry-After"] = str(refused.retry_after)
+        return response
     run_in_background(job, check, get_archive())
     return redirect(url_for("uploads.status", token=job.token), code=303)
 
@@ -224,24 +174,34 @@ def receive() -> Any:
 @bp.get("/<token>")
 @login_required("editor")
 def status(token: str) -> str:
-    job = jobs().get(token, principal())
+    job = find(token, principal())
     return render_template("edit/upload_status.html", job=job, preview=job.records[:PREVIEW_ROWS])
 
 
 @bp.get("/<token>/progress")
 @login_required("editor")
 def progress(token: str) -> Response:
-    return jsonify(jobs().get(token, principal()).as_json())
+    return jsonify(find(token, principal()).as_json())
 
 
 @bp.post("/<token>/confirm")
 @login_required("editor")
 def confirm(token: str) -> Any:
-    job = jobs().get(token, principal())
+    job = find(token, principal())
     with jobs().lock:  # a double click must not store the file twice
         if job.state != "checked":
             abort(409, description=f"this upload is {job.state}; only a checked upload "
                                    "without problems can be stored")
-        job.state, job.done, job.stage = "storing", 0, "reading"
+        job.state, job.done, job.stage = "storing", 0, "waiting for its turn"
     run_in_background(job, store, get_archive(), get_auth())
     return redirect(url_for("uploads.status", token=job.token), code=303)
+
+
+@bp.post("/<token>/discard")
+@login_required("editor")
+def discard(token: str) -> Any:
+    """Forget an upload and its file (a checked one is then not stored)."""
+    job = find(token, principal())
+    if not jobs().discard(job):
+        abort(409, description=f"this upload is {job.state}; wait until that is done")
+    return redirect(url_for("uploads.form"), code=303)
