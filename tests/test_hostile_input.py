@@ -15,6 +15,7 @@ import http.server
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -27,6 +28,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import Archive, changelog
+from tests.conftest import free_port
 from web.cli import cli
 
 COMMAND = str(Path(sys.executable).with_name("rights-archive"))
@@ -422,3 +424,124 @@ def test_one_sweeper_forgets_expired_uploads_without_a_new_upload(
             break
         time.sleep(0.05)
     assert job.token not in jobs and not job.path.exists()
+
+
+# Chunked bodies past the size limit, through the real servers -------------------------------
+
+LIMIT = 200_000
+
+
+class Gunicorn:
+    """``rights-archive serve`` (gunicorn) over a new archive with an editor token."""
+
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+        subprocess.run([COMMAND, "--data", str(folder), "create"], check=True,
+                       capture_output=True)
+        created = subprocess.run([COMMAND, "--data", str(folder), "token", "create", "--role",
+                                  "editor", "--name", "chunked"], check=True,
+                                 capture_output=True, text=True).stdout
+        self.token = next(word for word in created.split() if word.startswith("ra_"))
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [COMMAND, "--data", str(folder), "serve", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            env={**os.environ, **env})
+        for _ in range(300):
+            try:
+                if self.request("GET", "/api/statements/none")[0] == 404:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise AssertionError("the server did not start")
+
+    def request(self, method: str, path: str, body: Any = None,
+                headers: dict[str, str] | None = None, chunked: bool = False
+                ) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.request(method, path, body=body, headers=headers or {},
+                               encode_chunked=chunked)
+            response = connection.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(60)
+
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
+    server = Gunicorn(tmp_path_factory.mktemp("chunked") / "data",
+                      {"RIGHTS_ARCHIVE_MAX_CONTENT_LENGTH": str(LIMIT),
+                       "RIGHTS_ARCHIVE_RATELIMIT_API": "1000 per minute"})
+    yield server
+    server.stop()
+
+
+def statement_turtle(record_id: str) -> str:
+    with Archive(None) as scratch:
+        scratch.save([{**RECORD, "id": record_id}], agent="test")
+        return scratch.record_graph(record_id).serialize(format="turtle")
+
+
+def two_statements(size: int) -> bytes:
+    """Turtle with a statement, a comment that pads the body to ``size`` bytes, and a second
+    statement: cut anywhere in the comment, it is still valid Turtle with one statement."""
+    first, second = statement_turtle("chunk-first"), statement_turtle("chunk-second")
+    head, tail = (first + "\n# ").encode(), ("\n" + second).encode()
+    return head + b"x" * (size - len(head) - len(tail)) + tail
+
+
+def in_chunks(body: bytes, size: int = 16_384) -> Iterator[bytes]:
+    for start in range(0, len(body), size):
+        yield body[start:start + size]
+
+
+def test_a_chunked_body_past_the_limit_is_413_not_cut_short(gunicorn: Gunicorn) -> None:
+    headers = {"Content-Type": "text/turtle", "Authorization": f"Bearer {gunicorn.token}"}
+    status, text = gunicorn.request("POST", "/api/statements", in_chunks(two_statements(
+        LIMIT + 50_000)), headers, chunked=True)
+    assert status == 413, text
+    assert f"larger than this archive accepts ({LIMIT:,} bytes)" in text
+    assert gunicorn.request("GET", "/api/statements/chunk-first")[0] == 404, \
+        "nothing of the body was stored (the old reading stored the first statement: 201)"
+    status, _ = gunicorn.request("POST", "/api/statements", two_statements(LIMIT + 50_000),
+                                 headers)
+    assert status == 413, "with Content-Length too"
+    status, text = gunicorn.request("POST", "/api/statements", in_chunks(two_statements(LIMIT)),
+                                    headers, chunked=True)
+    assert status == 201, "a chunked body of exactly the limit is read whole"
+    assert [s["id"] for s in json.loads(text)["saved"]] == ["chunk-first", "chunk-second"]
+
+
+def test_a_chunked_upload_past_the_limit_is_413(gunicorn: Gunicorn) -> None:
+    boundary = "hostile-boundary"
+    content = jsonl("chunked-upload", LIMIT)
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"big.jsonl\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}",
+               "Authorization": f"Bearer {gunicorn.token}", "Accept": "application/json"}
+    status, text = gunicorn.request("POST", "/edit/upload", in_chunks(body), headers,
+                                    chunked=True)
+    assert status == 413, text
+    assert f"({LIMIT:,} bytes)" in text
+
+
+def test_the_development_server_refuses_a_long_chunked_body_too(
+        make_app: Callable[..., Any]) -> None:
+    from tests.conftest import serving
+
+    app = make_app(MAX_CONTENT_LENGTH=LIMIT, RATELIMIT_ENABLED=False)
+    headers = {"Content-Type": "text/turtle", **bearer(app)}
+    with serving(app) as url:
+        connection = http.client.HTTPConnection(url.split("/")[2], timeout=60)
+        connection.request("POST", "/api/statements", in_chunks(two_statements(LIMIT + 1)),
+                           headers, encode_chunked=True)
+        response = connection.getresponse()
+        assert response.status == 413, response.read()
+        connection.close()
+    assert app.extensions["archive"].state("chunk-first") is None

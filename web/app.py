@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from archive import Archive, ArchiveError, BadInput
 from archive.settings import DEFAULT_MAX_DECOMPRESSED, base_uri, data_dir
 from search import SearchIndex
+from web.request_body import Request
 
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
@@ -28,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app over the archive in ``DATA_DIR`` (default: $RIGHTS_ARCHIVE_DATA or ./data)."""
     app = Flask(__name__)
+    app.request_class = Request  # a chunked body past MAX_CONTENT_LENGTH is 413, not cut short
     app.config.update(DEFAULTS)
     app.config.from_prefixed_env("RIGHTS_ARCHIVE")
     app.config.update(overrides or {})
