@@ -48,6 +48,9 @@ def _refuse_loading(self: Context, source: str, base: str | None,
 
 def install() -> None:
     """Make every JSON-LD parse in this process refuse to load a context (idempotent)."""
+    if not callable(getattr(Context, "_fetch_context", None)):  # never guard a dead name
+        raise RuntimeError("rdflib's JSON-LD Context no longer loads contexts through "
+                           "_fetch_context: archive/rdf_guards.py must find the new hook")
     Context._fetch_context = _refuse_loading  # type: ignore[method-assign]
 
 

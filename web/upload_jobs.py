@@ -6,10 +6,10 @@ checked and waiting to be stored, or being stored) holding at most ``UPLOAD_PEND
 together, and start at most ``RATELIMIT_UPLOAD`` uploads (``"10 per minute"``); past a
 limit the upload is refused (429, or 413 for the bytes) before its file is written. The
 checks and saves run on ``UPLOAD_WORKERS`` threads shared by every upload, in turn; one
-sweeper thread deletes what is older than :data:`KEEP_SECONDS` (every
-``UPLOAD_SWEEP_SECONDS``). A finished upload keeps no
-file (but a checked one, until it is stored or discarded) and at most
-:data:`PREVIEW_ROWS` summary rows; each archivist's :data:`KEEP_FINISHED` latest are kept.
+sweeper thread deletes what is older than :data:`KEEP_SECONDS` (looking every
+``UPLOAD_SWEEP_SECONDS``). A finished upload keeps no file (a checked one keeps it until it
+is stored or discarded) and at most :data:`PREVIEW_ROWS` summary rows; each archivist's
+:data:`KEEP_FINISHED` latest are remembered.
 """
 
 from __future__ import annotations
