@@ -10,9 +10,10 @@ goes back to the worker's event loop, which waits for more without holding a thr
 (and closes it after gunicorn's ``keepalive`` seconds of silence). A head must be
 complete within :data:`HEAD_TIMEOUT` seconds of its first byte. A larger or chunked body
 is read by the thread, with at most :data:`BODY_IDLE_TIMEOUT` seconds between two
-reads (and between two writes of the answer): a body that stalls gets 408 and frees the
-thread. A buffering proxy in front (nginx) remains the defence for a public server
-(docs/deployment.md): a body that trickles in just faster than that still holds a thread.
+reads (and between two writes of the answer): a body that stalls is refused (werkzeug
+answers 400, the client gone) and frees the thread. A buffering proxy in front (nginx)
+remains the defence for a public server (docs/deployment.md): a body that trickles in
+just faster than that still holds a thread.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import time
 from typing import Any
 
 from gunicorn.workers import gthread
-from werkzeug.exceptions import RequestTimeout
 
 HEAD_TIMEOUT = 20.0
 PREREAD_BODY = 256 * 1024
@@ -32,11 +32,9 @@ BODY_IDLE_TIMEOUT = 20.0
 MAX_HEAD = 64 * 1024 + 100 * 8192
 
 
-class BodyTooSlow(RequestTimeout, OSError):
-    """The request body stopped arriving (HTTP 408); an OSError to gunicorn's own loop."""
-
-    description = (f"the request body stopped arriving for {BODY_IDLE_TIMEOUT:g} s; "
-                   "send it again")
+class BodyTooSlow(TimeoutError):
+    """The request stopped arriving for BODY_IDLE_TIMEOUT seconds (an OSError, as gunicorn's
+    loop and werkzeug's input stream expect of a connection that failed)."""
 
 
 class _Gathered:
@@ -123,7 +121,7 @@ def _complete(data: bytes) -> bool:
 
 def _guard_body_reads(unreader: Any) -> None:
     """Let every blocking read of the parser (the body's, or a head the check above took
-    for whole) wait at most BODY_IDLE_TIMEOUT, and make a read that times out a 408."""
+    for whole) wait at most BODY_IDLE_TIMEOUT."""
     read = unreader.chunk
 
     def chunk(size_hint: int | None = None) -> bytes:
@@ -131,7 +129,7 @@ def _guard_body_reads(unreader: Any) -> None:
         try:
             return read(size_hint)
         except TimeoutError:
-            raise BodyTooSlow() from None
+            raise BodyTooSlow(f"no byte of the request for {BODY_IDLE_TIMEOUT:g} s") from None
 
     unreader.chunk = chunk
     unreader._guarded = True
