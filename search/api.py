@@ -12,6 +12,7 @@ from typing import Any
 from archive import BadInput, Problem
 from archive.dates import DateError, parse_date
 from search.indexer import SearchIndex
+from search.query import QueryRefused
 from search.schema import FACETS
 from search.searching import MAX_PAGE_SIZE, SORTS
 
@@ -73,5 +74,8 @@ def search_json(index: SearchIndex, args: Mapping[str, list[str]]) -> dict[str, 
         problems.append(Problem(f"'from' ({date_from}) is after 'to' ({date_to})", key="from"))
     if problems:
         raise BadInput(problems, "search")
-    results = index.search(q, filters, sort, page, size, date_from, date_to)
+    try:
+        results = index.search(q, filters, sort, page, size, date_from, date_to)
+    except QueryRefused as refusal:
+        raise BadInput([Problem(str(refusal), key="q")], "search") from None
     return results.to_json()

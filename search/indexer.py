@@ -21,6 +21,7 @@ from whoosh.index import LockError
 from whoosh.writing import IndexWriter
 
 from archive import Archive, ArchiveError, NotFound
+from search import budget
 from search.background import INLINE, BackgroundCatchUp
 from search.documents import Vocabulary, record_document
 from search.results import Hit, SearchResults
@@ -57,6 +58,8 @@ class SearchIndex:
         self.vocab = Vocabulary.of(archive)
         self.options = {"procs": procs, "multisegment": multisegment, "limitmb": limitmb}
         self.large_catch_up = large_catch_up
+        #: Seconds one search may take (None: unbounded); see :mod:`search.budget`.
+        self.time_budget: float | None = budget.DEFAULT_SECONDS
         self._write_lock = threading.RLock()
         self._read_lock = threading.RLock()
         self._view: View | None = None
@@ -298,11 +301,13 @@ class SearchIndex:
         ``filters`` maps facet names to values (AND across facets, OR within one);
         ``date_from``/``date_to`` are dates as written, at any precision. Raises
         :class:`archive.dates.DateError` for an unreadable date and ValueError for an
-        unknown sort; malformed query syntax never raises (see ``notice``).
+        unknown sort; malformed query syntax never raises (see ``notice``), but a query
+        past the bounds on wildcards raises :class:`search.query.QueryRefused`, and one
+        that outlasts :attr:`time_budget` :class:`search.budget.SearchTooLong`.
         """
         with self._read_lock:
             return run_search(self.view(), q, filters or {}, sort, page, page_size,
-                              date_from, date_to)
+                              date_from, date_to, self.time_budget)
 
     def more_like_this(self, record_id: str, limit: int = 5) -> list[Hit]:
         """Statements most like ``record_id`` (NotFound if it is not indexed)."""

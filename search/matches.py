@@ -16,7 +16,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader, TermNotFound
 from whoosh.searching import Searcher
 
-from search import bitsets
+from search import bitsets, budget
 from search.scoring import Lengths, segment_scores
 
 
@@ -63,6 +63,7 @@ class _Segment:
         self.live = segment_live(self.reader)
 
     def bits(self, q: wq.Query) -> int:
+        budget.check()
         kind = type(q)
         if kind is wq.Term:
             return self._term(q.fieldname, q.text) & self.live

@@ -4,11 +4,20 @@ Unfielded words search every language's title, summary and text fields plus the
 metadata; a prefix such as ``issuer:`` searches that field's analyzed twin. A run of words
 or a phrase that names a treaty also matches records that reference or mention it.
 Malformed syntax never raises: :func:`parse` falls back to the plain words and says so.
+
+Patterns (``democra*``, ``wom?n``) and fuzzy words (``recruitmemt~``) are bounded like
+this: each reaches at most :data:`PATTERN_EXPANSIONS` (:data:`FUZZY_EXPANSIONS`) index
+words, the most frequent, found among at most :data:`PATTERN_SCAN` words sharing its
+literal start; a query holds at most :data:`MAX_PATTERNS` of them; a pattern must start
+with a letter or digit (``*x*`` would read every word of every field). What breaks these
+rules is refused with :class:`QueryRefused`, saying which rule.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import functools
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +28,7 @@ from whoosh.qparser import QueryParser, syntax
 from whoosh.qparser.plugins import FieldsPlugin, FuzzyTermPlugin, Plugin
 from whoosh.reading import IndexReader
 
+from search import budget
 from search.analysis import fold
 from search.documents import Vocabulary
 from search.schema import DEFAULT_FIELDS, PREFIXES
@@ -28,6 +38,38 @@ OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")
 _FIELD = re.compile(r"\b(" + "|".join(PREFIXES) + r"):", re.IGNORECASE)
 TREATY_BOOST = 2.0
 FUZZY_EXPANSIONS = 30
+PATTERN_EXPANSIONS = 50
+PATTERN_SCAN = 20_000
+MAX_PATTERNS = 8
+WILDCARDS = "*?"
+#: Fields holding exact values, whose own terms a pattern is matched against.
+EXACT_FIELDS = ("year", "id", "language")
+
+
+class QueryRefused(ValueError):
+    """A query the search will not run, with the reason in words (for the ``q`` parameter)."""
+
+
+class Unreadable(ValueError):
+    """Syntax the search reads as plain words instead, with the reason in words."""
+
+
+class _YearRanges(Plugin):
+    """``year:[2000 TO 2010]``; a range on words (``[a TO z]``) is a syntax problem: it
+    would read every word between its ends (run once field names are attached, at 100)."""
+
+    MESSAGE = "a range [… TO …], which only works on year: (such as year:[2000 TO 2010])"
+
+    def filters(self, parser: QueryParser) -> list:
+        return [(self.do_ranges, 110)]
+
+    def do_ranges(self, parser: QueryParser, group: syntax.GroupNode) -> syntax.GroupNode:
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                self.do_ranges(parser, node)
+            elif isinstance(node, syntax.RangeNode) and node.fieldname != "year":
+                raise Unreadable(self.MESSAGE)
+        return group
 
 
 class TreatyNode(syntax.SyntaxNode):
@@ -140,7 +182,9 @@ class ArchiveParser(QueryParser):
         names = "|".join(sorted(PREFIXES, key=len, reverse=True))
         self.add_plugin(FieldsPlugin(expr=rf"(?P<text>{names}):", remove_unknown=False))
         self.add_plugin(_Fuzzy())
+        self.add_plugin(_YearRanges())
         self.add_plugin(TreatyPlugin(vocab))
+        self.patterns = 0  # patterns and fuzzy words in the query being parsed
 
     def targets(self, fieldname: str) -> tuple[str, ...]:
         if fieldname == "_all":
@@ -161,12 +205,15 @@ class ArchiveParser(QueryParser):
                    removestops=True):
         fieldname = fieldname or self.fieldname
         base = getattr(termclass, "func", termclass)
+        if base in (wq.FuzzyTerm, wq.Prefix, wq.Wildcard):
+            self._count_pattern(text + ("*" if base is wq.Prefix else ""))
         if base is wq.FuzzyTerm and self.reader is not None:
             return self._fuzzy(fieldname, text, termclass, boost)
+        if base in (wq.Prefix, wq.Wildcard) and self.reader is not None:
+            return self._pattern(fieldname, text, base is wq.Prefix, boost)
         queries: list[wq.Query] = []
         for target in self.targets(fieldname):
             if base in (wq.Prefix, wq.Wildcard):
-                # Patterns are folded but not stemmed: "democra*" must reach "democracy".
                 queries.append(termclass(target, fold(text), boost=boost))
             elif target in ("language",):
                 queries.append(wq.Term(target, text.lower(), boost=boost))
@@ -192,6 +239,46 @@ class ArchiveParser(QueryParser):
         queries = [self.term_query(fieldname, word, wq.Term, boost=boost)
                    for word in sorted(words)[:FUZZY_EXPANSIONS]]
         return _any([q for q in queries if q is not None]) or wq.NullQuery
+
+    def _count_pattern(self, written: str) -> None:
+        self.patterns += 1
+        if self.patterns > MAX_PATTERNS:
+            raise QueryRefused(f"the query has more than {MAX_PATTERNS} wildcard or fuzzy "
+                               "words (*, ?, ~); use fewer")
+        if written[:1] in WILDCARDS:
+            raise QueryRefused(f"'{written}' starts with a wildcard, which would read every "
+                               "word in the archive; start it with at least one letter "
+                               "(such as 'educat*')")
+
+    def _pattern(self, fieldname: str, text: str, prefix: bool, boost: float) -> wq.Query:
+        """``word*`` / ``w?rd*``: the index words the pattern matches (folded, unstemmed:
+        "democra*" must reach "democracy"), each then searched like a typed word; exact
+        fields (``year:201*``) match the pattern against their own values."""
+        pattern = fold(text) + ("*" if prefix else "")
+        exact = [t for t in self.targets(fieldname) if t in EXACT_FIELDS]
+        if exact:
+            return _any([wq.Term(target, word, boost=boost) for target in exact
+                         for word in self.expand(target, pattern)]) or wq.NullQuery
+        queries = [self.term_query(fieldname, word, wq.Term, boost=boost)
+                   for word in self.expand("words", pattern)]
+        return _any([q for q in queries if q is not None]) or wq.NullQuery
+
+    def expand(self, fieldname: str, pattern: str) -> list[str]:
+        """The at most :data:`PATTERN_EXPANSIONS` most frequent words of ``fieldname``
+        matching ``pattern`` (``*`` any characters, ``?`` one), in alphabetical order."""
+        literal = pattern[:min((pattern.find(c) for c in WILDCARDS if c in pattern),
+                               default=len(pattern))]
+        matcher = re.compile(fnmatch.translate(pattern))
+        found: list[tuple[int, str]] = []
+        for scanned, (term, info) in enumerate(self.reader.iter_prefix(fieldname, literal)):
+            if scanned >= PATTERN_SCAN:
+                break
+            if scanned % 512 == 0:
+                budget.check()
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            if matcher.match(word):
+                found.append((-info.doc_frequency(), word))
+        return sorted(word for _, word in heapq.nsmallest(PATTERN_EXPANSIONS, found))
 
     def _phrase(self, fieldname: str, words: list[str], slop: int = 1, boost: float = 1.0,
                 char_ranges: list | None = None) -> wq.Query:
@@ -270,23 +357,33 @@ def parse(parser: ArchiveParser, text: str) -> Parsed:
         return Parsed(None)
     problem = syntax_problem(text)
     if problem is None:
+        parser.patterns = 0
         try:
             q = parser.parse(text)
+        except (QueryRefused, budget.SearchTooLong):
+            raise
+        except Unreadable as error:
+            problem = str(error)
         except Exception as error:
             problem = f"syntax the search could not read ({error.__class__.__name__})"
         else:
-            if not _has_error(q):
+            error_text = _error(q)
+            if error_text is None:
                 return Parsed(q)
-            problem = "syntax the search could not read"
+            problem = error_text
     words = plain_words(text)
     notice = (f"Your query has {problem}; it was searched as plain words: {words}" if words
               else f"Your query has {problem} and no words to search for.")
     return Parsed(parser.parse(words) if words else wq.NullQuery, notice)
 
 
-def _has_error(q: wq.Query) -> bool:
-    return any(isinstance(leaf, wq.qcore._NullQuery) and getattr(leaf, "error", None)
-               for leaf in _leaves(q))
+def _error(q: wq.Query) -> str | None:
+    """What the parser could not read in ``q``, in words (None: nothing)."""
+    for leaf in _leaves(q):
+        error = getattr(leaf, "error", None)
+        if error:
+            return error if isinstance(error, str) else "syntax the search could not read"
+    return None
 
 
 def _leaves(q: wq.Query) -> Iterable[wq.Query]:

@@ -34,6 +34,7 @@ from whoosh.searching import Searcher
 from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
+from search import budget
 from search.lazy_matchers import LazyArrayUnion, LazySpanNear2
 
 Scores = dict[int, float]
@@ -172,6 +173,7 @@ class _SegmentScores:
         return float("inf")
 
     def of(self, m: mcore.Matcher, keep: Keep | None = None) -> Scores:
+        budget.check()
         kind = type(m)
         if keep is not None and not keep.docs:
             return {}

@@ -18,7 +18,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from archive.dates import parse_date
-from search import bitsets, lazy_matchers, segment_files
+from search import bitsets, budget, lazy_matchers, segment_files
 from search.analysis import language_key
 from search.documents import Vocabulary, decompress
 from search.facets import FacetData
@@ -146,8 +146,10 @@ def _snippet(view: View, stored: dict[str, Any], terms: dict[str, set[str]],
 
 
 def run_search(view: View, q: str, filters: Mapping[str, list[str]], sort: str, page: int,
-               page_size: int, date_from: str | None, date_to: str | None) -> SearchResults:
-    """One page of results (see :meth:`search.SearchIndex.search`)."""
+               page_size: int, date_from: str | None, date_to: str | None,
+               time_budget: float | None = None) -> SearchResults:
+    """One page of results (see :meth:`search.SearchIndex.search`), computed within
+    ``time_budget`` seconds (or :class:`search.budget.SearchTooLong`)."""
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     page, page_size = max(1, page), max(1, min(page_size, MAX_PAGE_SIZE))
@@ -158,7 +160,8 @@ def run_search(view: View, q: str, filters: Mapping[str, list[str]], sort: str, 
     kept = view.results.get(key)
     if kept is None:
         try:
-            kept = _search(view, q, clean, sort, page, page_size, date_from, date_to)
+            with budget.budget(time_budget):
+                kept = _search(view, q, clean, sort, page, page_size, date_from, date_to)
         finally:
             segment_files.release()
         view.results.put(key, kept)
@@ -206,6 +209,7 @@ def _search(view: View, q: str, clean: dict[str, list[str]], sort: str, page: in
     terms, treaties = _query_terms(parsed.query, view) if parsed.query else ({}, set())
     hits = []
     for docnum, score in ranked[(page - 1) * page_size:wanted]:
+        budget.check()
         stored = view.searcher.stored_fields(docnum)
         hit = _hit(view, docnum, score, stored)
         hit.snippet = _snippet(view, stored, terms, treaties)

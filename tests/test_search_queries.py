@@ -9,6 +9,7 @@ import pytest
 from archive import Archive, BadInput
 from search import SearchIndex
 from search.api import search_json
+from search.query import QueryRefused
 
 CEDAW_NAME = "Convention on the Elimination of All Forms of Discrimination against Women"
 
@@ -265,7 +266,7 @@ def test_did_you_mean(index: SearchIndex) -> None:
 
 @pytest.mark.parametrize("q", ['"unclosed phrase', "(solitary OR", "solitary)", "AND",
                                "solitary AND", "OR solitary", 'issuer:"Prison', "issuer:",
-                               "solitary NOT", "[2018 TO", "***", "~", ":", '""', "((()))",
+                               "solitary NOT", "[2018 TO", "~", ":", '""', "((()))",
                                "title: solitary", "year:[a TO"])
 def test_malformed_queries_never_raise(index: SearchIndex, q: str) -> None:
     results = index.search(q)
@@ -273,6 +274,13 @@ def test_malformed_queries_never_raise(index: SearchIndex, q: str) -> None:
     if "solitary" in q:
         assert "torture-name" in [hit.id for hit in results.results]
         assert results.notice and "plain words" in results.notice
+
+
+@pytest.mark.parametrize("q", ["***", "*tary", "solitary OR ?onfinement"])
+def test_a_leading_wildcard_is_refused_not_searched(index: SearchIndex, q: str) -> None:
+    """It would read every word of every field: refused with the reason, not run."""
+    with pytest.raises(QueryRefused, match="starts with a wildcard"):
+        index.search(q)
 
 
 def test_more_like_this(index: SearchIndex) -> None:

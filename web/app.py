@@ -23,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_DECOMPRESSED": DEFAULT_MAX_DECOMPRESSED,  # bytes a .gz upload may unpack to
     "SPARQL_TIMEOUT": 30.0,
     "SPARQL_MAX_ROWS": 10_000,
+    #: Seconds one search may take before it is stopped with 503 (search/budget.py).
+    "SEARCH_TIME_BUDGET": 5.0,
 }
 
 
@@ -42,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # shared engine): the server would answer nothing for minutes.
     index = app.config.get("INDEX") or SearchIndex(folder / "index", archive,
                                                    catch_up_at_start=False)
+    index.time_budget = float(app.config["SEARCH_TIME_BUDGET"]) or None
     index.keep_up()
     app.extensions["archive"] = archive
     app.extensions["index"] = index

@@ -2,7 +2,9 @@
 
 Tokens are shown once and stored only as a salted, peppered SHA-256 (a 32-byte random secret
 needs no slow hash); passwords are hashed by werkzeug (scrypt). Roles rise reader < editor <
-admin. The audit log has one row per write: who, when, what and from where.
+admin. The audit log has one row per write: who, when, what and from where. Web sessions
+are rows too (only a hash of their id), so signing out ends a session for every copy of
+its cookie.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ TOKEN_PREFIX = "ra_"
 MIN_PASSWORD = 10
 NAME_LIMIT = 64
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+#: A web session ends this many days after sign-in, signed out or not.
+SESSION_DAYS = 30
 #: A hash to check against when the account does not exist, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
 
@@ -39,6 +43,8 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE TABLE IF NOT EXISTS accounts (
     name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
     created TEXT NOT NULL, disabled TEXT);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, ref TEXT NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, agent TEXT NOT NULL,
     via TEXT NOT NULL, action TEXT NOT NULL, record_id TEXT, version INTEGER,
@@ -65,6 +71,11 @@ class Principal:
     def may(self, role: str) -> bool:
         """Whether this principal holds ``role`` or a higher one."""
         return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def _session_key(session_id: str) -> str:
+    """What the database keeps of a session id (a copied database holds no live cookie)."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 def _now() -> datetime:
@@ -230,6 +241,39 @@ class AuthStore:
                               (_now().isoformat(), name)).rowcount
         if not done:
             raise NotFound(f"there is no account named '{name}'")
+
+    # Web sessions ------------------------------------------------------------------------
+
+    def start_session(self, principal: Principal) -> str:
+        """A new server-side session for ``principal``: its id, for the signed cookie.
+
+        Sessions older than :data:`SESSION_DAYS` are dropped on the way (they have ended).
+        """
+        session_id = secrets.token_urlsafe(32)
+        created = _now()
+        with self._db() as db:
+            db.execute("DELETE FROM sessions WHERE created < ?",
+                       ((created - timedelta(days=SESSION_DAYS)).isoformat(),))
+            db.execute("INSERT INTO sessions (id, kind, ref, created) VALUES (?, ?, ?, ?)",
+                       (_session_key(session_id), principal.kind, principal.ref,
+                        created.isoformat()))
+        return session_id
+
+    def session_principal(self, session_id: str) -> Principal | None:
+        """Who a live session stands for (None: signed out, too old, or its account or
+        token is no longer valid)."""
+        with self._db() as db:
+            row = db.execute("SELECT kind, ref, created FROM sessions WHERE id = ?",
+                             (_session_key(session_id),)).fetchone()
+        if row is None or datetime.fromisoformat(row["created"]) \
+                <= _now() - timedelta(days=SESSION_DAYS):
+            return None
+        return self.token(row["ref"]) if row["kind"] == "token" else self.account(row["ref"])
+
+    def end_session(self, session_id: str) -> None:
+        """Sign out: the session ends for every copy of its cookie."""
+        with self._db() as db:
+            db.execute("DELETE FROM sessions WHERE id = ?", (_session_key(session_id),))
 
     # Audit log ---------------------------------------------------------------------------
 

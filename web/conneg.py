@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Response, abort, make_response, render_template, request, url_for
 from rdflib import Graph
+from werkzeug.datastructures import MIMEAccept
 
 from vocab import VOCAB_DIR, bind_prefixes
 
@@ -87,11 +88,22 @@ def negotiate(offered: dict[str, str] = FORMATS) -> str:
     if not request.accept_mimetypes:
         return next(iter(offered))
     mimes = list(offered.values()) + [m for m, k in MIME_ALIASES.items() if k in offered]
-    best = request.accept_mimetypes.best_match(mimes)
+    best = media_ranges().best_match(mimes)
     if best is None:
         _not_acceptable(offered, "none of the media types in Accept is offered")
     by_mime = {mime: key for key, mime in offered.items()}
     return by_mime.get(best) or MIME_ALIASES[best]
+
+
+def media_ranges() -> MIMEAccept:
+    """The request's ``Accept`` with the media-type parameters other than ``q`` left out.
+
+    RFC 9110 §12.5.1: such parameters (``charset=utf-8``, a JSON-LD ``profile``,
+    ``level=1``) refine a range; we offer each type in one form only (UTF-8, compacted
+    JSON-LD), so they must not prevent the match (werkzeug's ``best_match`` would).
+    """
+    return MIMEAccept([(value.split(";", 1)[0].strip(), quality)
+                       for value, quality in request.accept_mimetypes])
 
 
 def _not_acceptable(offered: dict[str, str], reason: str) -> None:

@@ -81,19 +81,73 @@ class Token:
 
     @classmethod
     def decode(cls, text: str, log: HarvestLog) -> Token:
+        """The token ``text`` stands for, or badResumptionToken: decided on the decoded
+        structure, each field of exactly its type (a forged token never reaches a query)."""
         try:
             padded = text + "=" * (-len(text) % 4)
             values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            token = cls(*values)
-            ints = isinstance(token.after, int) and isinstance(token.cutoff, int)
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
             raise OaiError("badResumptionToken", f"'{text}' is not a resumption token of "
                                                  "this repository") from None
-        if not ints or not 0 <= token.after <= token.cutoff <= len(log.changes) \
-                or token.prefix not in FORMATS:
+        token = cls._from_values(values)
+        if token is None:
+            raise OaiError("badResumptionToken", f"'{text}' is not a resumption token of "
+                                                 "this repository")
+        if not 0 <= token.after <= token.cutoff <= len(log.changes):
             raise OaiError("badResumptionToken", f"the resumption token '{text}' does not "
                                                  "match this repository's change log")
         return token
+
+    @classmethod
+    def _from_values(cls, values: object) -> Token | None:
+        """A token from its decoded JSON, if every field has the type it is written with."""
+        if type(values) is not list or len(values) != 6:
+            return None
+        prefix, after, cutoff, set_spec, start, end = values
+        if type(prefix) is not str or prefix not in FORMATS:
+            return None
+        if type(after) is not int or type(cutoff) is not int:
+            return None
+        if set_spec is not None and (type(set_spec) is not str or not legal_set(set_spec)):
+            return None
+        if not all(bound is None or _written_time(bound) for bound in (start, end)):
+            return None
+        return cls(prefix, after, cutoff, set_spec, start, end)
+
+
+def _written_time(value: object) -> bool:
+    """Whether ``value`` is a time as :class:`Token` writes it (ISO 8601, UTC)."""
+    if type(value) is not str:
+        return False
+    try:
+        time = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return time.utcoffset() == timedelta(0) and time.isoformat() == value
+
+
+# Argument syntax (OAI-PMH.xsd) -----------------------------------------------------------
+
+#: The characters of a metadataPrefix and of each part of a setSpec (OAI-PMH.xsd,
+#: metadataPrefixType and setSpecType: unreserved characters of RFC 2396).
+SPEC_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                            "0123456789-_.!~*'()")
+
+
+def legal_prefix(prefix: str) -> bool:
+    return bool(prefix) and set(prefix) <= SPEC_CHARACTERS
+
+
+def legal_set(spec: str) -> bool:
+    """A setSpec: one or more parts of :data:`SPEC_CHARACTERS` joined by colons."""
+    return all(legal_prefix(part) for part in spec.split(":"))
+
+
+def xml_compatible(text: str) -> bool:
+    """Whether ``text`` can be an XML 1.0 attribute value (Char production, §2.2)."""
+    return all(char in "\t\n\r" or 0x20 <= ord(char) <= 0xD7FF
+               or 0xE000 <= ord(char) <= 0xFFFD or 0x10000 <= ord(char) <= 0x10FFFF
+               for char in text)
 
 
 # Dates -----------------------------------------------------------------------------------
@@ -109,6 +163,8 @@ def parse_stamp(text: str, name: str, end: bool) -> tuple[datetime, str]:
         try:
             time = datetime.strptime(text, fmt).replace(tzinfo=UTC)
         except ValueError:
+            continue
+        if time.strftime(fmt) != text:  # strptime also takes 2020-1-1, which is not UTCdatetime
             continue
         if granularity == "day" and end:
             time += timedelta(days=1, seconds=-1)
@@ -169,7 +225,7 @@ def check_arguments(args: object) -> dict[str, str]:
             raise OaiError("badArgument", f"{verbs[0]} does not take the argument '{key}'")
         if len(values) != 1:
             raise OaiError("badArgument", f"the argument '{key}' is repeated")
-        arguments[key] = values[0]
+        arguments[key] = checked_syntax(key, values[0])
     if "resumptionToken" in arguments:
         if len(arguments) > 1:
             raise OaiError("badArgument", "resumptionToken is an exclusive argument")
@@ -178,6 +234,25 @@ def check_arguments(args: object) -> dict[str, str]:
     if missing:
         raise OaiError("badArgument", f"{verbs[0]} requires {', '.join(missing)}")
     return arguments
+
+
+def checked_syntax(key: str, value: str) -> str:
+    """``value`` if it is well formed for argument ``key`` (what OAI-PMH.xsd lets the
+    request element hold), else badArgument: such a value is never echoed (§3.2)."""
+    if not value:
+        raise OaiError("badArgument", f"the argument '{key}' is empty")
+    if not xml_compatible(value):
+        raise OaiError("badArgument", f"the argument '{key}' holds characters XML cannot "
+                                      "carry")
+    if key == "metadataPrefix" and not legal_prefix(value):
+        raise OaiError("badArgument", "a metadataPrefix is letters, digits and - _ . ! ~ * "
+                                      f"' ( ); this repository offers {', '.join(FORMATS)}")
+    if key == "set" and not legal_set(value):
+        raise OaiError("badArgument", "a set is one or more parts of letters, digits and "
+                                      "- _ . ! ~ * ' ( ) joined by ':' (see ListSets)")
+    if key in ("from", "until"):
+        parse_stamp(value, key, end=key == "until")
+    return value
 
 
 def verb_element(root: etree._Element, name: str) -> etree._Element:

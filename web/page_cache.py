@@ -2,9 +2,12 @@
 
 Every cached page is a function of the archive's content and the search index, and both
 move only with the change log. So an anonymous ``GET`` (or ``HEAD``) of a page is answered
-from memory when the same URL was answered before at the same change-log position, with the
-same ``Accept``, ``Accept-Language``, ``Accept-Encoding`` and ``Cookie`` headers (a response
-that varies on any other header is not kept). Entries live in one LRU bounded in entries
+from memory when the same request was answered before at the same change-log position: the
+same scheme, host, script root (``SCRIPT_NAME``), path and query string — everything that
+routes it, not the URL they add up to, since ``SCRIPT_NAME=/topics`` with path ``/`` is
+the home page at the URL of ``/topics/`` — and the same ``Accept``, ``Accept-Language``,
+``Accept-Encoding`` and ``Cookie`` headers (a response that varies on any other header is
+not kept). Entries live in one LRU bounded in entries
 and in bytes, and all go when the position moves (any write).
 
 Never cached: requests with a session cookie or an ``Authorization`` header (signed-in
@@ -65,7 +68,8 @@ class Entry:
 class PageCache:
     """An LRU of responses for one change-log position, bounded in entries and bytes.
 
-    A key is the URL and the request's :data:`KEY_HEADERS`. Thread-safe.
+    A key is what routes the request (:func:`routing`) and its :data:`KEY_HEADERS`.
+    Thread-safe.
     """
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
@@ -184,7 +188,7 @@ def _answer_from_cache() -> Response | None:
         return None
     cache: PageCache = current_app.extensions["page_cache"]
     g.page_cache_position = where = position()
-    g.page_cache_key = key = cache.key(request.url, request.headers)
+    g.page_cache_key = key = cache.key(routing(), request.headers)
     entry = cache.get(where, key)
     if entry is None:
         return None
@@ -193,6 +197,13 @@ def _answer_from_cache() -> Response | None:
     if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
         response.make_conditional(request)
     return response
+
+
+def routing() -> str:
+    """What routes this request (and may change the page): scheme, host, script root, path
+    and query string, each in its own place (none can hold a line break)."""
+    return "\n".join((request.scheme, request.host, request.script_root, request.path,
+                      request.query_string.decode("latin-1")))
 
 
 def _store(app: Flask, response: Response, **_: Any) -> None:

@@ -2,9 +2,12 @@
 
 Response headers (a strict Content-Security-Policy, nosniff, Referrer-Policy), CSRF tokens on
 every unsafe request that is not a bearer-token API call, rate limits (Flask-Limiter,
-in memory) on /sparql, /api/* and sign-in, per client address (the one a trusted proxy
-passes on, with ``PROXIES``), a clear 413 past ``MAX_CONTENT_LENGTH``, and the session
-secret. See docs/security.md for what each one covers.
+in memory) on /sparql, /api/*, the search pages and sign-in, a clear 413 past
+``MAX_CONTENT_LENGTH``, and the session cookie (its secret, ``SameSite``, ``Secure``
+over HTTPS). Anonymous requests count against their client address (the one a trusted
+proxy passes on, with ``PROXIES``); requests with a valid token or session against that
+token's or account's own budget, so one limited address behind a NAT does not stop an
+archivist. See docs/security.md for what each one covers.
 """
 
 from __future__ import annotations
@@ -15,11 +18,24 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, jsonify, render_template, request, session
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limit, Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from web.auth import Principal, Unauthorized
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -32,18 +48,25 @@ HEADERS = {
 DEFAULTS: dict[str, Any] = {
     "RATELIMIT_SPARQL": "120 per minute",
     "RATELIMIT_API": "300 per minute",
+    "RATELIMIT_SEARCH": "120 per minute",
     "RATELIMIT_SIGNIN": "10 per minute",
+    #: Every limited request made with one token or signed-in account, whatever its address.
+    "RATELIMIT_TOKEN": "1200 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     #: Unsafe methods on these paths are read-only protocol requests (SPARQL 1.1 Protocol
     #: §2.1.2 query via POST, OAI-PMH 2.0 §3.1.1.2 POST): no session acts, so no CSRF token.
     "CSRF_EXEMPT_PATHS": ("/sparql", "/oai"),
     "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
     #: Reverse proxies in front whose X-Forwarded-For/-Proto/-Host/-Port are believed: 0
     #: ignores the headers (anyone can send them); 1 for one nginx or Caddy.
     "PROXIES": 0,
 }
+#: Set when the configuration leaves them unset (Flask defines these keys, as None or False).
+COOKIE_DEFAULTS: dict[str, Any] = {"SESSION_COOKIE_SAMESITE": "Lax"}
+#: The limited request families; ``signin`` always counts per address.
+BUCKETS = ("sparql", "api", "search", "signin")
+SEARCH_PATHS = ("/search", "/search.csv", "/search.atom")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -53,6 +76,10 @@ def init_app(app: Flask) -> None:
     """Install the headers, CSRF check, rate limits, size limit and session secret."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    for key, value in COOKIE_DEFAULTS.items():
+        if app.config.get(key) is None:
+            app.config[key] = value
+    app.session_interface = HttpsAwareSessions()
     proxies = int(app.config["PROXIES"])
     if proxies:  # the client's address for the limits and the audit log, not the proxy's
         fixed = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
@@ -65,6 +92,16 @@ def init_app(app: Flask) -> None:
     _limiter(app)  # before the CSRF check: refused requests count against the limits too
     app.before_request(_check_csrf)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+
+
+class HttpsAwareSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with a ``Secure`` cookie whenever the request came
+    over HTTPS (directly, or through a trusted proxy's ``X-Forwarded-Proto: https``), or
+    always with ``SESSION_COOKIE_SECURE``."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or \
+            (has_request_context() and request.is_secure)
 
 
 def _secret_key(folder: Path) -> bytes:
@@ -147,21 +184,55 @@ def _bucket() -> str | None:
         return "sparql"
     if path.startswith("/api/"):
         return "api"
+    if path in SEARCH_PATHS:
+        return "search"
     if path == "/signin" and request.method == "POST":
         return "signin"
     return None
 
 
-def _limit(bucket: str) -> Limit:
+def authenticated() -> Principal | None:
+    """The token or account a request validly carries (None: anonymous or wrong
+    credentials, which count against the address like any anonymous request)."""
+    from web.signin import current_agent  # web.signin imports this module
+
+    try:
+        return current_agent()
+    except Unauthorized:
+        return None
+
+
+def _principal_key() -> str:
+    principal = authenticated()
+    return f"{principal.kind}:{principal.ref}" if principal else get_remote_address()
+
+
+def _by_address(bucket: str) -> Limit:
+    def exempt() -> bool:
+        return _bucket() != bucket or (bucket != "signin" and authenticated() is not None)
+
     return Limit(lambda: current_app.config[f"RATELIMIT_{bucket.upper()}"], scope=bucket,
-                 shared=True, exempt_when=lambda: _bucket() != bucket,
+                 shared=True, exempt_when=exempt,
                  error_message=f"too many {bucket} requests from your address; wait and retry "
                                "(see Retry-After)")
 
 
+def _by_principal() -> Limit:
+    def exempt() -> bool:
+        return _bucket() in (None, "signin") or authenticated() is None
+
+    def message() -> str:
+        principal = authenticated()
+        return (f"too many requests made as '{principal.name if principal else '?'}' "
+                "(RATELIMIT_TOKEN); wait and retry (see Retry-After)")
+
+    return Limit(lambda: current_app.config["RATELIMIT_TOKEN"], key_function=_principal_key,
+                 scope="token", shared=True, exempt_when=exempt, error_message=message)
+
+
 def _limiter(app: Flask) -> Limiter:
     limiter = Limiter(get_remote_address, app=app,
-                      default_limits=[_limit(b) for b in ("sparql", "api", "signin")],
+                      default_limits=[*(_by_address(b) for b in BUCKETS), _by_principal()],
                       storage_uri=app.config["RATELIMIT_STORAGE_URI"])
     limiter.request_filter(lambda: _bucket() is None)  # pages skip parsing every limit
     app.extensions["security.limiter"] = limiter

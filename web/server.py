@@ -1,7 +1,12 @@
 """The production server: gunicorn with one worker process and several threads.
 
 One process owns the on-disk store (Oxigraph allows one writer), so concurrency comes from
-threads; Oxigraph and Whoosh searches release the GIL for much of their work.
+threads; Oxigraph and Whoosh searches release the GIL for much of their work. The worker
+is gthread made safe against slow clients (:mod:`web.slow_clients`). gunicorn believes no
+forwarded header from anyone (by default it takes ``SCRIPT_NAME``, ``PATH_INFO`` and
+``X-Forwarded-Proto`` from 127.0.0.1, so a local proxy passing them on would let any
+client re-route a request): the app's ``RIGHTS_ARCHIVE_PROXIES`` alone decides which
+proxy headers count (:mod:`web.security`).
 """
 
 from __future__ import annotations
@@ -41,7 +46,12 @@ def access_log() -> str | None:
 def run(folder: Path, host: str, port: int, threads: int = 8) -> None:
     """Serve the archive in ``folder`` on ``host:port`` until interrupted."""
     options = {"bind": f"{host}:{port}", "workers": 1, "threads": threads,
-               "worker_class": "gthread", "timeout": 120, "graceful_timeout": 10,
+               "worker_class": "web.slow_clients.GuardedThreadWorker", "timeout": 120,
+               "graceful_timeout": 10,
+               # seconds a kept-alive connection, or a request not begun, may stay silent
+               "keepalive": 5,
+               "forwarded_allow_ips": "", "forwarder_headers": "",
+               "secure_scheme_headers": {},
                "accesslog": access_log(), "errorlog": "-", "preload_app": False,
                # newer gunicorn (27 here) opens a control socket at one path per user: several
                # archives on one host would take it from each other, and nothing uses it

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -62,16 +63,14 @@ def _resolve() -> Principal | None:
             raise Unauthorized("use 'Authorization: Bearer <token>' with a token from "
                                "'rights-archive token create'")
         return get_auth().verify_token(token.strip())
-    signed_in = session.get("agent")
-    if not isinstance(signed_in, dict):
+    session_id = session.get("sid")
+    if "agent" not in session:
         return None
-    auth = get_auth()
-    if signed_in.get("kind") == "token":
-        principal = auth.token(str(signed_in.get("ref")))
-    else:
-        principal = auth.account(str(signed_in.get("ref")))
-    if principal is None:  # revoked or disabled since sign-in
+    principal = get_auth().session_principal(session_id) if isinstance(session_id, str) \
+        else None
+    if principal is None:  # signed out elsewhere, too old, or revoked or disabled since
         session.pop("agent", None)
+        session.pop("sid", None)
     return principal
 
 
@@ -145,18 +144,43 @@ def signin() -> Any:
                                next=_safe_next(request.form.get("next"))), status
     session.clear()  # a new session on sign-in: no fixation
     session["agent"] = {"kind": principal.kind, "ref": principal.ref}
+    session["sid"] = auth.start_session(principal)
     csrf_token()  # a fresh CSRF token for the new session
     return redirect(_safe_next(request.form.get("next")) or url_for("home.index"))
 
 
 @bp.post("/signout")
 def signout() -> Response:
+    """End the session on the server too: a copy of the cookie no longer signs anyone in."""
+    if isinstance(session.get("sid"), str):
+        get_auth().end_session(session["sid"])
     session.clear()
     return redirect(url_for("home.index"))
 
 
 def _safe_next(target: str | None) -> str | None:
-    """A redirect target only if it stays on this server (a path, not //host or a scheme)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """The redirect target after sign-in, only if it is a path on this server; else None.
+
+    Decided on the URL as a browser reads it (WHATWG URL Standard): tabs and line breaks
+    are dropped wherever they are, leading and trailing controls and spaces stripped, and
+    backslashes read as slashes, so "/", a tab, "/evil.example" is "//evil.example", a
+    host. What is returned is that normalised form, the one checked.
+    """
+    if not target:
         return None
-    return target
+    cleaned = target.translate(_DROPPED).strip("".join(map(chr, range(0x21)))) \
+        .replace("\\", "/")
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in cleaned):
+        return None
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return None
+    # "//…" (any number of slashes) is a network-path reference: a host (RFC 3986 §4.2)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return None
+    return cleaned
+
+
+#: What browsers drop from anywhere in a URL before reading it.
+_DROPPED = {ord("\t"): None, ord("\n"): None, ord("\r"): None}
