@@ -246,6 +246,12 @@ def test_a_query_over_the_size_limit_is_413_naming_it(embedded_app: Any, method:
     assert send(client, method, "# " + "x" * 1900 + "\nASK {}").status_code == 200
 
 
+def test_a_huge_form_body_is_413_before_it_is_parsed(embedded_app: Any) -> None:
+    response = embedded_app.test_client().post(
+        "/sparql", data=b"query=" + b"%41" * 5000, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413 and b"SPARQL_MAX_QUERY_BYTES" in response.data
+
+
 SLOW = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f FILTER(STRLEN(STR(?c)) > STRLEN(STR(?f))) }"
 
 

@@ -142,8 +142,9 @@ def read_request() -> ProtocolRequest:
     cap = int(current_app.config["SPARQL_MAX_QUERY_BYTES"])
     if request.method == "POST":
         mimetype = request.mimetype
-        if mimetype in ("application/sparql-query", "application/sparql-update") and (
-                request.content_length or 0) > cap:
+        direct = mimetype in ("application/sparql-query", "application/sparql-update")
+        # A form field is at most three times longer encoded (%XX), plus the other fields.
+        if (request.content_length or 0) > (cap if direct else 3 * cap + 4096):
             raise too_large(cap)
         if mimetype == "application/sparql-query":
             body_query = request.get_data(as_text=True)

@@ -5,10 +5,13 @@ SPARQL grammar, never on tokens: whether the request is an update, whether it ca
 SERVICE, which function IRIs it calls, its form, its FROM / FROM NAMED clauses and its
 ``ra:matches`` patterns. The text parsed is the very text the engine evaluates:
 
-- Codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``, SPARQL 1.1 §19.2) are decoded first, the
-  way Oxigraph decodes them (a backslash followed by another character is kept as a pair),
-  and the decoded text is what both parsers and the engine get. A text that would decode
-  again (``\\u005Cu0041``) is refused: the two readings could differ.
+- Codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) are decoded first, before any parsing,
+  as SPARQL 1.1 §19.2 says (a backslash followed by another character is kept as a pair,
+  as in Oxigraph's own decoder), and the decoded text is what both parsers and the engine
+  get, so the engine never reads an escape the check did not. (pyoxigraph 0.5 reads
+  escapes inside strings and IRIs instead: ``"x\\u0022 …"`` was one string to it but
+  ends at the quote here, and to the spec.) A text that would decode again
+  (``\\u005Cu0041``) is refused: the two readings could differ.
 - rdflib's own escape decoding is bypassed (it ignores ``\\U`` and the pairing rule) by
   parsing with its grammar directly, and its SERVICE production is made to stop the parse
   at once (rdflib looks for the SERVICE text again with a regular expression that fails

@@ -11,6 +11,7 @@ engine is asked to stop just before the parent's deadline.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pyoxigraph as ox
@@ -21,6 +22,8 @@ from web.sparql_engine.answers import check_syntax, dataset, serialize
 from web.sparql_engine.parsed import Refused, parse
 
 MARGIN = 0.3  # seconds the engine is asked to stop before the parent's deadline
+UNAVAILABLE = ("the archive's SPARQL engine could not answer just now (it may be "
+               "restarting); try again shortly")
 
 
 def engine(source: dict[str, Any]) -> RemoteStore:
@@ -70,5 +73,7 @@ def failure(error: Exception) -> dict[str, Any] | None:
     if isinstance(error, EngineRefusal):
         return {"ok": False, "error": "evaluation", "message": str(error)}
     if isinstance(error, RemoteStoreError):
-        return {"ok": False, "error": "unavailable", "message": str(error)}
+        # The engine's address and whatever it answered stay in the server's log.
+        print(f"sparql worker: {error}", file=sys.stderr, flush=True)
+        return {"ok": False, "error": "unavailable", "message": UNAVAILABLE}
     return None
