@@ -26,7 +26,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from archive import Archive
-from web.sparql_engine.worker import READY, read_message, write_message
+from web.sparql_engine.channel import READY, read_message, write_message
 
 STARTUP = 60.0  # seconds a new worker may take to import what it needs
 

@@ -19,22 +19,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import resource
-import struct
 import sys
 import time
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import Any
 
 import pyoxigraph as ox
 
 from web.sparql_engine import lexer, netguard
 from web.sparql_engine.answers import check_syntax, evaluate
+from web.sparql_engine.channel import READY, read_message, write_message
 from web.sparql_engine.parsed import Parsed, Refused, decode_escapes, parse
 
-_HEADER = struct.Struct("!Q")
-READY = "ready"  # the first message of a worker (with its guard): imports done
 MATCHES_MISPLACED = ('ra:matches must be written as its own triple pattern, a variable and '
                      'a string: ?statement ra:matches "withdrawal AND council" .')
 Ask = Callable[[dict[str, Any]], Any]  # a question to the parent, and its answer
@@ -42,24 +39,6 @@ Ask = Callable[[dict[str, Any]], Any]  # a question to the parent, and its answe
 
 class StoreUnavailable(Exception):
     """The store's files could not be opened, even after waiting a moment."""
-
-
-def write_message(stream: BinaryIO, message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
-    stream.flush()
-
-
-def read_message(stream: Any) -> Any:
-    """The next message, or None at end of stream (the parent went away)."""
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        return None
-    size = _HEADER.unpack(header)[0]
-    data = stream.read(size)
-    if len(data) < size:
-        return None
-    return pickle.loads(data)  # only ever from the parent process
 
 
 class View:
@@ -208,6 +187,7 @@ def remote() -> Any:
 def limit_memory(megabytes: int) -> None:
     """Cap this process's address space: an allocation past it fails (MemoryError in
     Python; Oxigraph's Rust code aborts the process), and the parent replaces the worker."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort must not dump a core
     if megabytes > 0:
         size = megabytes * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (size, size))
