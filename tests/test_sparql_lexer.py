@@ -1,10 +1,12 @@
-"""What the endpoint reads from query text: form, updates, SERVICE, the ra:matches rewrite."""
+"""What the endpoint reads from a query: its form and updates (from the parse), the
+ra:matches rewrite (on the decoded text, checked against the parse)."""
 
 from __future__ import annotations
 
 import pytest
 
 from web.sparql_engine import lexer
+from web.sparql_engine.parsed import Refused, parse
 
 
 @pytest.mark.parametrize("query,form", [
@@ -15,17 +17,23 @@ from web.sparql_engine import lexer
     ("PREFIX ex: <http://x/> INSERT DATA { ex:a ex:b ex:c }", "update"),
     ("WITH <http://x/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "update"),
     ("load <http://example.org/data.ttl>", "update"),
-    ("", None),
 ])
-def test_form(query: str, form: str | None) -> None:
-    assert lexer.form(query) == form
+def test_form(query: str, form: str) -> None:
+    if form == "update":
+        with pytest.raises(Refused) as refused:
+            parse(query, lexer.PREFIXES, "http://x/")
+        assert refused.value.status == 403
+    else:
+        assert parse(query, lexer.PREFIXES, "http://x/").form == form
 
 
 def test_keywords_inside_strings_and_iris_do_not_count() -> None:
-    assert not lexer.keyword_used("SELECT * { ?s ?p 'SERVICE FROM' . ?s <http://x/service> ?o }",
-                                  "service")
-    assert lexer.keyword_used("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }", "service")
-    assert lexer.keyword_used("SELECT * FROM <http://x/g> { ?s ?p ?o }", "from")
+    quiet = parse("SELECT * { ?s ?p 'SERVICE FROM' . ?s <http://x/service> ?o }",
+                  lexer.PREFIXES, "")
+    assert not quiet.has_dataset
+    with pytest.raises(Refused, match="SERVICE"):
+        parse("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }", lexer.PREFIXES, "")
+    assert parse("SELECT * FROM <http://x/g> { ?s ?p ?o }", lexer.PREFIXES, "").has_dataset
 
 
 def test_matches_becomes_values_of_the_lookup() -> None:

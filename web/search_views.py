@@ -23,6 +23,7 @@ from search.api import PARAMETERS, search_json
 from search.schema import FACETS
 from search.searching import MAX_PAGE_SIZE
 from web.app import get_index
+from web.spreadsheet import safe_cell
 
 bp = Blueprint("search_views", __name__)
 
@@ -194,13 +195,8 @@ def download_csv() -> Response:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for hit in all_hits(args):
-        writer.writerow([_cell(hit.get(column, "")) for column in CSV_COLUMNS])
+        writer.writerow([safe_cell(hit.get(column, "")) for column in CSV_COLUMNS])
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="search-results.csv"'
     return response
 
-
-def _cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = str(value or "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -3,6 +3,15 @@
 SELECT and ASK answers are SPARQL Query Results (JSON, XML, CSV, TSV), written here from
 plain term tuples; CONSTRUCT and DESCRIBE answers are RDF, written by pyoxigraph. Terms
 travel between processes as tuples: ("uri", v), ("bnode", v), ("literal", v, lang, dt).
+
+Downloads are opened in spreadsheets, so a cell that would start with a formula character
+(``=``, ``+``, ``-``, ``@``, tab, CR) is neutralised: in CSV as the search CSV does it
+(:func:`web.spreadsheet.safe_cell`, a leading ``'``); in TSV, where every term is written in
+Turtle syntax, the first character of such a literal is written as a ``\\uXXXX`` escape,
+which spells the same literal for any SPARQL client.
+
+:func:`best_match` reads ``Accept`` as RFC 9110 §12.5.1 says: parameters other than ``q``
+(``charset=utf-8``, ``header=present``) do not prevent a match.
 """
 
 from __future__ import annotations
@@ -12,6 +21,8 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
+
+from web.spreadsheet import FORMULA_STARTS, safe_cell
 
 Term = tuple[str, ...]
 Row = Sequence[Term | None]
@@ -38,6 +49,36 @@ ALIASES: dict[str, str] = {
 }
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+def bare(media_type: str) -> str:
+    """A media type or range without its parameters, lower case."""
+    return media_type.split(";", 1)[0].strip().lower()
+
+
+def best_match(accepted: Iterable[tuple[str, float]], offered: Sequence[str]) -> str | None:
+    """The offered media type the client prefers: highest quality, then the most specific
+    range (``text/csv`` before ``text/*`` before ``*/*``), then the order offered; None
+    when none is acceptable. ``accepted``: (media range, q) pairs, parameters ignored."""
+    ranges = [(bare(value), quality) for value, quality in accepted]
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for position, media in enumerate(offered):
+        kind, _, subtype = media.partition("/")
+        found: tuple[int, float] | None = None  # (specificity, quality) of the best range
+        for value, quality in ranges:
+            range_kind, _, range_subtype = value.partition("/")
+            specificity = (2 if (range_kind, range_subtype) == (kind, subtype) else
+                           1 if range_kind == kind and range_subtype == "*" else
+                           0 if value == "*/*" else -1)
+            if specificity >= 0 and (found is None or specificity > found[0]):
+                found = (specificity, quality)
+        if found is None or found[1] <= 0:
+            continue
+        rank = (found[1], found[0], -position)
+        if best is None or rank > best:
+            best, chosen = rank, media
+    return chosen
 
 
 def media_types(kind: str) -> dict[str, str]:
@@ -108,8 +149,8 @@ def _csv(variables: list[str], rows: Iterable[Row]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(variables)
     for row in rows:
-        writer.writerow(["" if t is None else f"_:{t[1]}" if t[0] == "bnode" else t[1]
-                         for t in row])
+        writer.writerow(["" if t is None else f"_:{t[1]}" if t[0] == "bnode" else
+                         safe_cell(t[1]) for t in row])
     return buffer.getvalue()
 
 
@@ -121,6 +162,8 @@ def turtle_term(term: Term) -> str:
         return f"_:{term[1]}"
     value = (term[1].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
              .replace("\r", "\\r").replace("\t", "\\t"))
+    if value[:1] in FORMULA_STARTS:  # a spreadsheet must not read it as a formula
+        value = f"\\u{ord(value[0]):04X}" + value[1:]
     if term[2]:
         return f'"{value}"@{term[2]}'
     if term[3] and term[3] != XSD_STRING:

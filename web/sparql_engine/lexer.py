@@ -1,9 +1,11 @@
-"""What the endpoint reads from a query's text before it is run.
+"""Rewrites of a query's text, found by a token-level scan (comments, strings and IRIs are
+skipped whole): the dataset clauses taken out as a list of graphs for a remote engine, and
+the full-text pattern ``?s ra:matches "text" .`` rewritten into VALUES.
 
-A token-level scan (comments, strings and IRIs are skipped whole, so a keyword inside a
-literal never counts): the query form, update operations, SERVICE calls, dataset
-clauses (taken out as a list of graphs for a remote engine), and the full-text pattern
-``?s ra:matches "text" .`` rewritten into VALUES.
+Nothing is decided here: what a query is and may do is read from its parse
+(:mod:`web.sparql_engine.parsed`), which also checks every rewrite made here (the count of
+``ra:matches`` patterns before, none after; the graphs taken out, none left). The scan runs
+on the text after its codepoint escapes were decoded.
 """
 
 from __future__ import annotations
@@ -27,11 +29,6 @@ PREFIXES: dict[str, str] = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "owl": "http://www.w3.org/2002/07/owl#",
 }
-
-FORMS = ("select", "ask", "construct", "describe")
-#: SPARQL 1.1 Update §3: the operations that change a store.
-UPDATES = ("insert", "delete", "load", "clear", "drop", "create", "add", "move", "copy",
-           "with")
 
 _STRING = (r'"""(?:[^"\\]|\\.|"(?!""))*"""|' r"'''(?:[^'\\]|\\.|'(?!''))*'''|"
            r'"(?:[^"\\\n]|\\.)*"|' r"'(?:[^'\\\n]|\\.)*'")
@@ -60,26 +57,6 @@ def tokens(query: str) -> list[Token]:
         if kind not in ("ws", "comment"):
             found.append(Token(kind, match.group(), match.start(), match.end()))
     return found
-
-
-def form(query: str) -> str | None:
-    """``select|ask|construct|describe``, ``update`` for an update request, else None."""
-    words = [t for t in tokens(query) if t.kind == "word"]
-    for word in words:
-        lower = word.text.lower()
-        if lower in ("prefix", "base"):
-            continue
-        if lower in FORMS:
-            return lower
-        if lower in UPDATES:
-            return "update"
-        return None
-    return None
-
-
-def keyword_used(query: str, keyword: str) -> bool:
-    """Whether ``keyword`` appears as a keyword (not in a string, IRI or name)."""
-    return any(t.kind == "word" and t.text.lower() == keyword for t in tokens(query))
 
 
 def prefixes_of(query: str) -> dict[str, str]:

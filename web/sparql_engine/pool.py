@@ -4,14 +4,18 @@ pyoxigraph has no timeout or cancel, and sorts and aggregates finish before the 
 row, so the only limit that truly stops the work is ending the process doing it. The
 parent thread waits on the worker's pipe (``select``, GIL released); on the deadline it
 sends SIGKILL, spawns a replacement and answers at once. A new worker's start-up (until
-its first message) is not counted against the query's time.
+its first message) is not counted against the query's time. A worker that dies (its memory
+limit reached: Oxigraph aborts on a failed allocation) or runs out of memory is replaced
+too. A request waits at most ``wait`` seconds for a free worker.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import queue
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -22,7 +26,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from archive import Archive
-from web.sparql_engine.worker import READY, read_message, write_message
+from web.sparql_engine.channel import READY, read_message, write_message
 
 STARTUP = 60.0  # seconds a new worker may take to import what it needs
 
@@ -32,22 +36,37 @@ class QueryTimeout(Exception):
 
 
 class WorkersBusy(Exception):
-    """Every worker stayed busy for the whole time limit."""
+    """Every worker stayed busy for as long as a request may wait."""
 
 
 class WorkerCrashed(Exception):
-    """The worker process died while answering."""
+    """The worker process died while answering (``memory``: it ran out of memory)."""
+
+    def __init__(self, message: str, *, memory: bool = False) -> None:
+        super().__init__(message)
+        self.memory = memory
+
+
+Lookup = Callable[[list[str]], list[list[str]]]  # ra:matches texts → statement URIs each
 
 
 class Worker:
-    """One child process evaluating queries (see :mod:`web.sparql_engine.worker`)."""
+    """One child process evaluating queries (see :mod:`web.sparql_engine.worker`), its
+    address space limited to ``memory`` MB (0: unlimited), reaching the network at
+    ``engine_port`` only, or (None) not at all."""
 
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "web.sparql_engine.worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    def __init__(self, memory: int = 0, engine_port: int | None = None) -> None:
+        command = [sys.executable, "-m", "web.sparql_engine.worker", "--memory", str(memory)]
+        if engine_port is not None:
+            command += ["--engine-port", str(engine_port)]
+        # One malloc arena per thread reserves 64 MB of address space each: keep few, so the
+        # address-space limit measures what a query really uses.
+        environment = {**os.environ, "MALLOC_ARENA_MAX": "2", "RUST_BACKTRACE": "0"}
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, bufsize=0, env=environment)
         self.version: object = None
         self.ready = False
+        self.guard = "unknown"  # how the worker keeps off the network (its first message)
 
     def wait_ready(self, timeout: float = STARTUP) -> float:
         """Wait for the worker's first message (its imports done); the seconds waited."""
@@ -57,26 +76,44 @@ class Worker:
         stdout = self.process.stdout
         assert stdout is not None
         ready, _, _ = select.select([stdout], [], [], timeout)
-        if not ready or read_message(_Exact(stdout)) != READY:
+        first = read_message(_Exact(stdout)) if ready else None
+        if not isinstance(first, tuple) or first[0] != READY:
             raise WorkerCrashed("the query worker did not start")
-        self.ready = True
+        self.ready, self.guard = True, first[1]
         return time.monotonic() - started
 
-    def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+    def call(self, request: dict[str, Any], timeout: float,
+             lookup: Lookup | None = None) -> dict[str, Any]:
+        """The worker's reply to ``request``, its ``ra:matches`` questions answered by
+        ``lookup`` on the way, all within ``timeout`` seconds."""
         stdin, stdout = self.process.stdin, self.process.stdout
         assert stdin is not None and stdout is not None
-        try:
-            write_message(stdin, request)
-        except (BrokenPipeError, OSError):
-            raise WorkerCrashed("the query worker had stopped") from None
-        ready, _, _ = select.select([stdout], [], [], timeout)
-        if not ready:
-            raise QueryTimeout
-        reply = read_message(_Exact(stdout))
-        if reply is None:
-            raise WorkerCrashed("the query worker stopped while answering")
+        deadline = time.monotonic() + timeout
+        message: dict[str, Any] = request
+        while True:
+            try:
+                write_message(stdin, message)
+            except (BrokenPipeError, OSError):
+                raise self._died("the query worker had stopped") from None
+            ready, _, _ = select.select([stdout], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise QueryTimeout
+            reply = read_message(_Exact(stdout))
+            if reply is None:
+                raise self._died("the query worker stopped while answering")
+            if "lookup" not in reply:
+                break
+            message = {"found": (lookup or _nothing)(reply["lookup"])}
         self.version = request["version"]
         return reply
+
+    def _died(self, message: str) -> WorkerCrashed:
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            code = None
+        # Rust aborts (SIGABRT) when an allocation fails under the address-space limit.
+        return WorkerCrashed(message, memory=code == -signal.SIGABRT)
 
     def kill(self) -> None:
         self.process.kill()
@@ -84,6 +121,10 @@ class Worker:
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
                 stream.close()
+
+
+def _nothing(texts: list[str]) -> list[list[str]]:
+    return [[] for _ in texts]
 
 
 class _Exact:
@@ -167,15 +208,17 @@ class WorkerPool:
         self._all.add(worker)
         self._idle.put(worker)
 
-    def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Evaluate ``request`` in a free worker within ``timeout`` seconds."""
+    def run(self, request: dict[str, Any], timeout: float, wait: float | None = None,
+            lookup: Lookup | None = None) -> dict[str, Any]:
+        """Evaluate ``request`` in a worker free within ``wait`` seconds (default: the
+        time limit), within ``timeout`` seconds; ``lookup`` answers ra:matches."""
         self._start()
         self.source.foreign_graphs()  # an engine's own graphs, asked before the clock starts
-        deadline = time.monotonic() + timeout
         try:
-            worker = self._idle.get(timeout=timeout)
+            worker = self._idle.get(timeout=timeout if wait is None else wait)
         except queue.Empty:
             raise WorkersBusy from None
+        deadline = time.monotonic() + timeout
         try:  # a new worker's start-up is not the query's time
             deadline += worker.wait_ready()
         except WorkerCrashed:
@@ -186,10 +229,13 @@ class WorkerPool:
                    "source": self.source.describe(version, worker.version),
                    "time_left": max(0.0, deadline - time.monotonic())}
         try:
-            reply = worker.call(request, max(0.0, deadline - time.monotonic()))
+            reply = worker.call(request, max(0.0, deadline - time.monotonic()), lookup)
         except (QueryTimeout, WorkerCrashed):
             self._replace(worker)
             raise
+        if reply.get("error") == "memory":  # a MemoryError in Python: start afresh
+            self._replace(worker)
+            raise WorkerCrashed("the query worker ran out of memory", memory=True)
         self._idle.put(worker)
         return reply
 

@@ -1,56 +1,52 @@
 """A query worker: a child process that evaluates one SPARQL query at a time.
 
-Run as ``python -m web.sparql_engine.worker``; it reads length-prefixed pickled requests
-on stdin and writes replies on stdout. It opens the archive store read-only (reopened
-when the change log moved), loads an N-Quads snapshot for in-memory archives, or sends
-the query to the archive's SPARQL engine. The parent kills it when a query overruns its
-time limit: pyoxigraph has no cancel call (and a remote engine may not honour one).
+Run as ``python -m web.sparql_engine.worker [--memory MB] [--engine-port PORT]``; it reads
+length-prefixed pickled requests on stdin and writes replies on stdout. Before its first
+query it limits its own address space to ``--memory`` MB (an allocation past it fails, and
+the parent replaces the worker) and shuts itself off the network (:mod:`netguard`: no
+sockets at all, or TCP to the archive's SPARQL engine only).
+
+Each query is read here, not in the web process (:mod:`web.sparql_engine.parsed`): refused
+(update, SERVICE, unknown functions), or run. Its ``ra:matches`` patterns are sent back to
+the parent, which answers them from the /search index, and the query is rewritten and read
+again. It opens the archive store read-only (reopened when the change log moved), loads an
+N-Quads snapshot for in-memory archives, or sends the query to the archive's SPARQL
+engine. The parent kills it when a query overruns its time limit: pyoxigraph has no cancel
+call (and a remote engine may not honour one).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-import pickle
-import struct
+import resource
 import sys
 import time
-from typing import Any, BinaryIO
+from collections.abc import Callable
+from typing import Any
 
 import pyoxigraph as ox
 
+from web.sparql_engine import lexer, netguard
 from web.sparql_engine.answers import check_syntax, evaluate
+from web.sparql_engine.channel import READY, read_message, write_message
+from web.sparql_engine.parsed import Parsed, Refused, decode_escapes, parse
 
-_HEADER = struct.Struct("!Q")
-READY = "ready"  # the first message of a worker: imports done, requests welcome
+MATCHES_MISPLACED = ('ra:matches must be written as its own triple pattern, a variable and '
+                     'a string: ?statement ra:matches "withdrawal AND council" .')
+Ask = Callable[[dict[str, Any]], Any]  # a question to the parent, and its answer
 
 
 class StoreUnavailable(Exception):
     """The store's files could not be opened, even after waiting a moment."""
 
 
-def write_message(stream: BinaryIO, message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
-    stream.flush()
-
-
-def read_message(stream: Any) -> Any:
-    """The next message, or None at end of stream (the parent went away)."""
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        return None
-    size = _HEADER.unpack(header)[0]
-    data = stream.read(size)
-    if len(data) < size:
-        return None
-    return pickle.loads(data)  # only ever from the parent process
-
-
 class View:
     """The store as this worker sees it, at one change-log sequence number; or, for an
     archive on a SPARQL engine, the engine itself (it always answers at its present)."""
 
-    def __init__(self) -> None:
+    def __init__(self, guard: str = "none") -> None:
+        self.guard = guard  # how this process is kept off the network (netguard)
         self.store: ox.Store | None = None
         self.version: object = None
         self.remote: Any = None
@@ -86,8 +82,13 @@ class View:
         raise AssertionError("unreachable")
 
 
-def answer(view: View, request: dict[str, Any]) -> dict[str, Any]:
+def answer(view: View, request: dict[str, Any], ask: Ask | None = None) -> dict[str, Any]:
+    """The reply to one request; ``ask`` puts a question to the parent (ra:matches)."""
     try:
+        try:
+            request = prepare(request, ask or _no_parent)
+        except NotAcceptable as refusal:
+            return {"ok": False, "error": "not_acceptable", "kind": refusal.kind}
         try:
             store = view.at(request)
         except StoreUnavailable:
@@ -100,10 +101,15 @@ def answer(view: View, request: dict[str, Any]) -> dict[str, Any]:
             reply = remote().evaluate_remote(store, request)
         reply["seconds"] = time.perf_counter() - started
         return {"ok": True, **reply}
+    except Refused as refusal:
+        return {"ok": False, "error": "refused", "status": refusal.status,
+                "message": str(refusal)}
     except SyntaxError as error:
-        return {"ok": False, "error": "syntax", "message": str(error)}
+        return {"ok": False, "error": "syntax", "message": syntax_message(view, request, error)}
     except StoreUnavailable as error:
         return {"ok": False, "error": "unavailable", "message": str(error)}
+    except MemoryError:
+        return {"ok": False, "error": "memory"}
     except Exception as error:
         failure = remote().failure(error) if view.remote is not None else None
         if failure is not None:
@@ -113,6 +119,64 @@ def answer(view: View, request: dict[str, Any]) -> dict[str, Any]:
         raise
 
 
+class NotAcceptable(Exception):
+    """No format was negotiated for the query's kind of result (``kind``)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def prepare(request: dict[str, Any], ask: Ask) -> dict[str, Any]:
+    """The request with its query read (see the module) and made ready to run: text
+    decoded and ``ra:matches`` answered, dataset decided, formats for the page chosen."""
+    parsed = parse(request["query"], request["prefixes"], request.get("base_iri") or "")
+    needed = "graph" if parsed.form in ("construct", "describe") else "solutions"
+    formats = request["formats"]
+    if formats.get(needed) is None:
+        raise NotAcceptable(needed)
+    text = with_matches(parsed, request, ask) if parsed.matches else parsed.text
+    dataset = request.get("dataset") or ({} if parsed.has_dataset else {"union": True})
+    pages = {"solutions": "json", "graph": "nt"}  # an HTML page's data
+    return {**request, "query": text, "dataset": dataset, "parsed": parsed,
+            "formats": {kind: pages[kind] if formats.get(kind) in (None, "html")
+                        else formats[kind] for kind in pages}}
+
+
+def with_matches(parsed: Parsed, request: dict[str, Any], ask: Ask) -> str:
+    """The query with each ``?s ra:matches "text" .`` replaced by the statements the
+    parent's /search index finds; the result is read again (and must hold none)."""
+    try:
+        texts = lexer.rewrite_matches(parsed.text, lambda _: [])[1]
+    except lexer.MatchesMisplaced:
+        raise Refused(400, MATCHES_MISPLACED) from None
+    if len(texts) != parsed.matches:
+        raise Refused(400, MATCHES_MISPLACED)
+    found = iter(ask({"lookup": texts}))
+    rewritten = lexer.rewrite_matches(parsed.text, lambda _: next(found))[0]
+    if parse(rewritten, request["prefixes"], request.get("base_iri") or "").matches:
+        raise Refused(400, MATCHES_MISPLACED)
+    return rewritten
+
+
+def _no_parent(question: dict[str, Any]) -> Any:
+    return [[] for _ in question.get("lookup", [])]
+
+
+def syntax_message(view: View, request: dict[str, Any], error: SyntaxError) -> str:
+    """The engine's own message (with its position) where this worker is sealed off the
+    network, so that letting Oxigraph read the text is harmless; else the grammar's."""
+    if view.guard == "seccomp":
+        try:
+            check_syntax({**request, "query": decode_escapes(request["query"]),
+                          "formats": {"solutions": "json", "graph": "nt"}})
+        except SyntaxError as engine_error:
+            return str(engine_error)
+        except Exception:  # it parsed: the grammar's message stands
+            pass
+    return str(error)
+
+
 def remote() -> Any:
     """:mod:`web.sparql_engine.remote`, imported when first needed (it is not light)."""
     from web.sparql_engine import remote as module
@@ -120,13 +184,34 @@ def remote() -> Any:
     return module
 
 
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space: an allocation past it fails (MemoryError in
+    Python; Oxigraph's Rust code aborts the process), and the parent replaces the worker."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort must not dump a core
+    if megabytes > 0:
+        size = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+
 def main() -> None:
+    options = argparse.ArgumentParser()
+    options.add_argument("--memory", type=int, default=0, help="address space limit, MB")
+    options.add_argument("--engine-port", type=int, default=None,
+                         help="the SPARQL engine's TCP port (else: no network at all)")
+    arguments = options.parse_args()
     channel_in, channel_out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must never corrupt the reply channel
-    view = View()
-    write_message(channel_out, READY)
+    limit_memory(arguments.memory)
+    parse("ASK {}", {}, "")  # the grammar's first use costs ~60 ms: not a query's time
+    view = View(netguard.guard(arguments.engine_port))
+    write_message(channel_out, (READY, view.guard))
+
+    def ask(question: dict[str, Any]) -> Any:
+        write_message(channel_out, question)
+        return (read_message(channel_in) or {}).get("found", [])
+
     while (request := read_message(channel_in)) is not None:
-        write_message(channel_out, answer(view, request))
+        write_message(channel_out, answer(view, request, ask))
     os._exit(0)
 
 
