@@ -220,6 +220,17 @@ def _search(view: View, q: str, clean: dict[str, list[str]], sort: str, page: in
                "page": page, "page_size": page_size})
 
 
+def collection_counts(view: View) -> dict[str, list[dict[str, object]]]:
+    """Every value of every facet over the whole collection, none left out (the browse
+    lists and the home page's figures: a search page lists the most frequent only)."""
+    key = ("\0collection",)
+    counts = view.counts.get(key)
+    if counts is None:
+        counts = view.facets.counts(view.facets.live, {}, limit=None)
+        view.counts.put(key, counts)
+    return counts
+
+
 def more_like(view: View, docnum: int, limit: int) -> list[Hit]:
     """Statements most like ``docnum``: its key words (Bo1), treaties and topics.
 
