@@ -5,6 +5,7 @@ treaty, and the results CSV's columns (through the Flask test client)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,3 +59,25 @@ def test_home_and_issuer_list_count_every_issuer(research_app: Any, reader: Any)
             for a in listing.xpath("//main/ul[@class='browse-list']/li/a[1]")}
     unused = {a.text_content().strip() for a in listing.xpath("//details[@class='unused']//a")}
     assert used == issuers and not unused & issuers
+
+
+def marks(snippet: str) -> list[str]:
+    return re.findall(r"<mark>(.*?)</mark>", snippet)
+
+
+def test_a_phrase_is_marked_as_a_phrase_not_its_words_anywhere(reader: Any) -> None:
+    found = api(reader, q='"human rights council"', page_size=50)["results"]
+    marked = [m for hit in found for m in marks(hit["snippet"])]
+    assert marked and all(m.casefold() == "human rights council" for m in marked), marked
+    assert any("delivered to the Council" in hit["snippet"] for hit in found)
+    # Unquoted, the same words are marked one by one, wherever they stand.
+    loose = api(reader, q="human rights council", page_size=50)["results"]
+    assert any(m == "Council" for hit in loose for m in marks(hit["snippet"]))
+
+
+def test_a_treaty_name_typed_unquoted_means_that_treaty(reader: Any) -> None:
+    acronym = api(reader, q="CEDAW", page_size=100)
+    for q in (CEDAW_TITLE, CEDAW_TITLE.lower(), "Women's Convention"):
+        named = api(reader, q=q, page_size=100)
+        assert named["total"] == acronym["total"], q
+        assert {h["id"] for h in named["results"]} == {h["id"] for h in acronym["results"]}
