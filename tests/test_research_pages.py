@@ -81,3 +81,17 @@ def test_a_treaty_name_typed_unquoted_means_that_treaty(reader: Any) -> None:
         named = api(reader, q=q, page_size=100)
         assert named["total"] == acronym["total"], q
         assert {h["id"] for h in named["results"]} == {h["id"] for h in acronym["results"]}
+
+
+def test_a_page_past_the_last_one_says_so_and_links_the_last(reader: Any) -> None:
+    total = api(reader, q="CEDAW")["total"]
+    assert 0 < total <= 20
+    response = reader.get("/search?q=CEDAW&page=5", headers=HTML)
+    assert response.status_code == 404
+    tree = html.fromstring(response.get_data(as_text=True))
+    text = tree.text_content()
+    assert "No statement matches" not in text
+    assert f"There is no page 5: {total} statements fill 1 page." in " ".join(text.split())
+    assert tree.xpath("//p[contains(@class, 'past-last')]/a/@href") == ["/search?q=CEDAW"]
+    beyond = reader.get("/search?q=CEDAW&issuer=Nobody&page=5", headers=HTML)
+    assert beyond.status_code == 200 and "No statement matches" in beyond.get_data(as_text=True)

@@ -153,7 +153,8 @@ def page() -> tuple[str, int] | str:
     except BadInput as error:
         return render_template("search.html", args=args, data=None, problems=error.problems,
                                sorts=SORT_NAMES), 400
-    return render_template(
+    past_last = data["page"] > data["pages"] and data["total"] > 0
+    page_html = render_template(
         "search.html", args=args, data=data, problems=[], sorts=SORT_NAMES,
         results=[{**hit, "snippet_html": safe_snippet(hit["snippet"])}
                  for hit in data["results"]],
@@ -164,7 +165,11 @@ def page() -> tuple[str, int] | str:
         next=link(args, page=[str(data["page"] + 1)]) if data["page"] < data["pages"] else None,
         suggestion=link(args, q=[data["suggestion"]], page=None) if data["suggestion"] else None,
         downloads={"csv": url_for("search_views.download_csv", **args),
-                   "json": url_for("search_views.api", **args)})
+                   "json": url_for("search_views.api", **args)},
+        past_last=link(args, page=[str(data["pages"])] if data["pages"] > 1 else None)
+        if past_last else None)
+    # A page past the last one is not a page of these results (a link to it is stale).
+    return (page_html, 404) if past_last else page_html
 
 
 @bp.get("/api/search")
