@@ -29,7 +29,7 @@ from search.searching import View, collection_counts, more_like, run_search
 from search.writer import open_writer
 
 #: Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the display keeps type, events and places
 STATE_FILE = "search.json"
 #: A catch-up of this many records or more uses the index's ``procs`` and ``limitmb``
 #: (see :func:`search.writer.open_writer`); a smaller one, one process.

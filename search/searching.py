@@ -25,6 +25,7 @@ from search.facets import FacetData
 from search.lru import LRU
 from search.matches import matching
 from search.query import ArchiveParser, parse, suggest, treaty_query
+from search.reasons import reasons
 from search.results import Hit, SearchResults
 from search.schema import FACETS
 from search.scoring import all_scores, best
@@ -143,7 +144,10 @@ def _hit(view: View, docnum: int, score: float | None = None,
     display = stored.get("display", {})
     return Hit(id=stored["id"], uri=stored.get("uri", ""), title=display.get("title", ""),
                issuer=display.get("issuer", ""), date=stored.get("date", ""),
-               date_display=display.get("date_display", ""), score=score)
+               date_display=display.get("date_display", ""), score=score,
+               type=display.get("type", ""), language=display.get("language", ""),
+               treaties=list(display.get("treaties", [])),
+               topics=list(display.get("topics", [])), events=list(display.get("events", [])))
 
 
 def _snippet(view: View, stored: dict[str, Any], terms: QueryTerms) -> str:
@@ -157,6 +161,25 @@ def _snippet(view: View, stored: dict[str, Any], terms: QueryTerms) -> str:
     hits += phrase_hits(text, phrases, analyzer)
     hits += treaty_hits(text, terms.treaties, view.vocab.finder)
     return snippet(text, hits)
+
+
+def _reasons(view: View, stored: dict[str, Any], terms: QueryTerms) -> list[str]:
+    display = stored.get("display", {})
+    title_field = f"title_{language_key(display.get('language'))}"
+    vocab = view.vocab
+    thesauri = {"topics": vocab.topics, "type": vocab.types}
+
+    def labels(key: str, value: str) -> list[str]:
+        return vocab.labels(thesauri[key], value) if key in thesauri else [value]
+
+    found = reasons(display, view.searcher.schema, terms.words, terms.phrases,
+                    terms.treaties, title_field, labels)
+    year, language = str(stored.get("date", ""))[:4], str(display.get("language", "")).lower()
+    if year and year in terms.words.get("year", ()):
+        found.append(f"year: {year}")
+    if language and language in terms.words.get("language", ()):
+        found.append(f"language: {language}")
+    return found
 
 
 def run_search(view: View, q: str, filters: Mapping[str, list[str]], sort: str, page: int,
@@ -223,6 +246,8 @@ def _search(view: View, q: str, clean: dict[str, list[str]], sort: str, page: in
         stored = view.searcher.stored_fields(docnum)
         hit = _hit(view, docnum, score, stored)
         hit.snippet = _snippet(view, stored, terms)
+        if parsed.query is not None and "<mark>" not in hit.snippet:
+            hit.matched = _reasons(view, stored, terms)
         hits.append(hit)
     total = final.bit_count()
     suggestion = suggest(q, view.searcher.reader()) if q.strip() and total < 5 else None

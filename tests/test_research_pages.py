@@ -5,6 +5,8 @@ treaty, and the results CSV's columns (through the Flask test client)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -95,3 +97,51 @@ def test_a_page_past_the_last_one_says_so_and_links_the_last(reader: Any) -> Non
     assert tree.xpath("//p[contains(@class, 'past-last')]/a/@href") == ["/search?q=CEDAW"]
     beyond = reader.get("/search?q=CEDAW&issuer=Nobody&page=5", headers=HTML)
     assert beyond.status_code == 200 and "No statement matches" in beyond.get_data(as_text=True)
+
+
+def test_a_result_that_matches_on_metadata_only_says_why(reader: Any) -> None:
+    found = api(reader, q="issuer:amnesty")["results"]
+    assert found and all("<mark>" not in h["snippet"] for h in found)
+    assert {tuple(h["matched"]) for h in found} == {("issuer: Amnesty International",),
+                                                    ("issuer: Amnesty International Canada",)}
+    cedaw = api(reader, q="CEDAW", page_size=50)["results"]
+    unmarked = [h for h in cedaw if "<mark>" not in h["snippet"]]
+    assert unmarked and all("cites CEDAW" in h["matched"] for h in unmarked)
+    assert all(h["matched"] == [] for h in cedaw if "<mark>" in h["snippet"])
+    # The topic thesaurus's synonyms count: "withdrawal from international bodies".
+    withdrawal = api(reader, q="withdrawal", page_size=100)["results"]
+    assert all(h["matched"] for h in withdrawal if "<mark>" not in h["snippet"])
+    assert any("topic: international cooperation and multilateralism" in h["matched"]
+               for h in withdrawal)
+    tree = page(reader, "/search?q=issuer%3Aamnesty")
+    shown = [" ".join(p.text_content().split()) for p in tree.xpath("//p[@class='matched']")]
+    assert shown[0] == "Matched: issuer: Amnesty International"
+
+
+def test_results_csv_carries_type_treaties_topics_events_and_language(reader: Any) -> None:
+    response = reader.get("/search.csv?q=CEDAW")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == api(reader, q="CEDAW")["total"]
+    seed = next(r for r in rows if r["id"] == "us-human-rights-cities-alliance-2018-06-22")
+    assert seed["type"] == "press statement" and seed["language"] == "en"
+    assert "CEDAW" in seed["treaties"].split("|")
+    assert "women's rights" in seed["topics"].split("|")
+    assert seed["events"] == "US withdrawal from the UN Human Rights Council"
+    speech = next(r for r in rows if r["id"].startswith("ungdc-"))
+    assert speech["type"] == "speech" and speech["events"].startswith("General Debate of")
+
+
+def test_empty_date_fields_look_empty(reader: Any) -> None:
+    tree = page(reader, "/search?q=CEDAW")
+    for name in ("from", "to"):
+        field = tree.xpath(f"//input[@name='{name}']")[0]
+        assert not field.get("value") and not field.get("placeholder")
+    assert "Dates as written" in tree.xpath("//*[@id='date-hint']")[0].text_content()
+
+
+def test_the_search_page_has_one_search_box_and_a_skip_link(reader: Any) -> None:
+    tree = page(reader, "/search?q=CEDAW")
+    assert len(tree.xpath("//form[@role='search']")) == 1
+    assert tree.xpath("//a[@class='skip-link']/@href")[0] == "#results"
+    assert tree.xpath("//*[@id='results']") and tree.xpath("//a[@href='#refine']")
+    assert len(page(reader, "/about").xpath("//form[@role='search']")) == 1

@@ -33,7 +33,10 @@ LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "Germa
 SORT_NAMES = {"relevance": "Relevance", "-date": "Newest first", "date": "Oldest first"}
 FACET_SHOWN = 8
 CSV_MAX_PAGES = 100
-CSV_COLUMNS = ("id", "uri", "title", "issuer", "date", "date_display")
+CSV_COLUMNS = ("id", "uri", "title", "issuer", "date", "date_display", "type", "language",
+               "treaties", "topics", "events")
+#: Lists in one CSV cell are joined as the archive's own CSV import reads them.
+CSV_LIST_SEPARATOR = "|"
 _MARK = re.compile(r"</?mark>")
 _ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);")
 
@@ -193,7 +196,8 @@ def all_hits(args: Args) -> Iterable[dict[str, Any]]:
 
 @bp.get("/search.csv")
 def download_csv() -> Response:
-    """The results of a search as CSV: one row per statement, snippets as plain text."""
+    """The results of a search as CSV: one row per statement with its type, language,
+    treaties, topics and events (lists joined with ``|``)."""
     args = {k: v for k, v in query_args().items() if k not in ("page", "page_size")}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -207,5 +211,7 @@ def download_csv() -> Response:
 
 def _cell(value: Any) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    if isinstance(value, list):
+        value = CSV_LIST_SEPARATOR.join(str(v) for v in value)
     text = str(value or "")
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
