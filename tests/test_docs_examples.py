@@ -191,7 +191,17 @@ def test_the_curl_example_of_sparql_md(client: Any) -> None:
     assert len(response.get_data(as_text=True).strip().splitlines()) > 1  # a header and rows
 
 
-@pytest.mark.parametrize("query", fenced("sparql.md", "sparql"),
+def python_queries() -> list[str]:
+    """The queries the Python examples of docs/sparql.md send (``setQuery("…")``)."""
+    return [q for block in fenced("sparql.md", "python")
+            for q in re.findall(r'setQuery\("([^"]+)"\)', block)]
+
+
+def test_sparql_md_has_a_python_example() -> None:
+    assert python_queries()
+
+
+@pytest.mark.parametrize("query", fenced("sparql.md", "sparql") + python_queries(),
                          ids=lambda q: " ".join(q.split())[:40])
 def test_every_sparql_example_answers_rows(client: Any, query: str) -> None:
     if not re.match(r"\s*(PREFIX|SELECT|ASK|CONSTRUCT|DESCRIBE)\b", query):
