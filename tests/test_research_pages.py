@@ -144,4 +144,5 @@ def test_the_search_page_has_one_search_box_and_a_skip_link(reader: Any) -> None
     assert len(tree.xpath("//form[@role='search']")) == 1
     assert tree.xpath("//a[@class='skip-link']/@href")[0] == "#results"
     assert tree.xpath("//*[@id='results']") and tree.xpath("//a[@href='#refine']")
-    assert len(page(reader, "/about").xpath("//form[@role='search']")) == 1
+    for url in ("/", "/about", "/issuers/"):
+        assert len(page(reader, url).xpath("//form[@role='search']")) == 1, url
