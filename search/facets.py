@@ -154,8 +154,10 @@ class FacetData:
                 found[name] = bits
         return found
 
-    def counts(self, base: int, filters: dict[str, int]) -> dict[str, list[dict[str, object]]]:
-        """Counts per facet value over ``base`` and every other facet's filter."""
+    def counts(self, base: int, filters: dict[str, int], limit: int | None = FACET_LIMIT
+               ) -> dict[str, list[dict[str, object]]]:
+        """Counts per facet value over ``base`` and every other facet's filter (the
+        ``limit`` most frequent values of each facet but the year; None: every value)."""
         facets = {}
         for name in FACETS:
             docs = base
@@ -170,7 +172,7 @@ class FacetData:
                 found.sort(key=lambda item: item[0], reverse=True)
             else:
                 found.sort(key=lambda item: (-item[1], item[0]))
-                found = found[:FACET_LIMIT]
+                found = found[:limit]
             facets[name] = [{"value": v, "count": n} for v, n in found]
         return facets
 

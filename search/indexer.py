@@ -26,11 +26,11 @@ from search.background import INLINE, BackgroundCatchUp
 from search.documents import Vocabulary, record_document
 from search.results import Hit, SearchResults
 from search.schema import build_schema
-from search.searching import View, more_like, run_search
+from search.searching import View, collection_counts, more_like, run_search
 from search.writer import open_writer
 
 #: Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the display keeps type, events and places
 STATE_FILE = "search.json"
 #: A catch-up of this many records or more uses the index's ``procs`` and ``limitmb``
 #: (see :func:`search.writer.open_writer`); a smaller one, one process.
@@ -308,6 +308,12 @@ class SearchIndex:
         with self._read_lock:
             return run_search(self.view(), q, filters or {}, sort, page, page_size,
                               date_from, date_to, self.time_budget)
+
+    def facet_counts(self) -> dict[str, list[dict[str, Any]]]:
+        """Every value of each facet in the collection with its number of statements
+        (uncapped, unlike a search's facets)."""
+        with self._read_lock:
+            return collection_counts(self.view())
 
     def more_like_this(self, record_id: str, limit: int = 5) -> list[Hit]:
         """Statements most like ``record_id`` (NotFound if it is not indexed)."""

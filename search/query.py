@@ -2,7 +2,8 @@
 
 Unfielded words search every language's title, summary and text fields plus the
 metadata; a prefix such as ``issuer:`` searches that field's analyzed twin. A run of words
-or a phrase that names a treaty also matches records that reference or mention it.
+or a phrase that names a treaty also matches records that reference or mention it (such
+a run of words is read as the phrase it forms).
 Malformed syntax never raises: :func:`parse` falls back to the plain words and says so.
 
 Patterns (``democra*``, ``wom?n``) and fuzzy words (``recruitmemt~``) are bounded like
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.qparser import QueryParser, syntax
-from whoosh.qparser.plugins import FieldsPlugin, FuzzyTermPlugin, Plugin
+from whoosh.qparser.plugins import FieldsPlugin, FuzzyTermPlugin, PhrasePlugin, Plugin
 from whoosh.reading import IndexReader
 
 from search import budget
@@ -141,12 +142,21 @@ class TreatyPlugin(Plugin):
         k = 0
         for first, last, notation in spans:
             out.extend(run[k:first])
-            words_group = syntax.AndGroup(run[first:last])
             treaty = TreatyNode(notation, run[first].startchar, run[last - 1].endchar)
-            out.append(syntax.OrGroup([words_group, treaty]))
+            out.append(syntax.OrGroup([_as_phrase(run[first:last]), treaty]))
             k = last
         out.extend(run[k:])
         return out
+
+
+def _as_phrase(words: list[syntax.SyntaxNode]) -> syntax.SyntaxNode:
+    """Words that name a treaty, as the phrase they form: typed unquoted, the full name of
+    CEDAW means CEDAW, not statements that hold its words anywhere (as ICERD's do)."""
+    if len(words) == 1:
+        return words[0]
+    phrase = PhrasePlugin.PhraseNode(" ".join(w.text for w in words), words[0].startchar)
+    phrase.startchar, phrase.endchar = words[0].startchar, words[-1].endchar
+    return phrase
 
 
 def _plain_word(node: syntax.SyntaxNode) -> bool:

@@ -18,11 +18,20 @@ class Hit:
     date_display: str
     snippet: str = ""
     score: float | None = None
+    type: str = ""
+    language: str = ""
+    treaties: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    #: Why it matched when the snippet marks nothing ("cites CEDAW", "issuer: …").
+    matched: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "uri": self.uri, "title": self.title, "issuer": self.issuer,
                 "date": self.date, "date_display": self.date_display,
-                "snippet": self.snippet}
+                "snippet": self.snippet, "matched": self.matched, "type": self.type,
+                "language": self.language, "treaties": self.treaties, "topics": self.topics,
+                "events": self.events}
 
 
 @dataclass

@@ -25,10 +25,11 @@ from search.facets import FacetData
 from search.lru import LRU
 from search.matches import matching
 from search.query import ArchiveParser, parse, suggest, treaty_query
+from search.reasons import reasons
 from search.results import Hit, SearchResults
 from search.schema import FACETS
 from search.scoring import all_scores, best
-from search.snippets import candidate_pattern, find_hits, snippet, treaty_hits
+from search.snippets import candidate_pattern, find_hits, phrase_hits, snippet, treaty_hits
 
 segment_files.install()  # read compound segments in place, not copied per searcher
 lazy_matchers.install()  # OR and phrase matchers read nothing until used
@@ -111,17 +112,30 @@ def date_bounds(date_from: str | None, date_to: str | None) -> tuple[int | None,
     return low, high
 
 
-def _query_terms(q: wq.Query, view: View) -> tuple[dict[str, set[str]], set[str]]:
-    """Index terms per field the query can match (patterns expanded), and its treaties."""
+@dataclass
+class QueryTerms:
+    """What a snippet marks: index terms per field the query's words can match (patterns
+    expanded), its phrases per field (analyzed words in order), and its treaties."""
+
+    words: dict[str, set[str]] = field(default_factory=dict)
+    phrases: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
+    treaties: set[str] = field(default_factory=set)
+
+
+def _query_terms(q: wq.Query, view: View) -> QueryTerms:
     # Query.existing_terms reuses its ``fieldname`` argument as a loop variable and so
     # drops the terms of every field but one: walk the leaves here instead.
     reader = view.searcher.reader()
-    terms: dict[str, set[str]] = {}
+    found = QueryTerms()
     for leaf in q.leaves():
+        if isinstance(leaf, wq.Phrase):
+            found.phrases.setdefault(leaf.fieldname, set()).add(tuple(leaf.words))
+            continue
         for fieldname, text in leaf.expanded_terms(reader, phrases=True):
             value = text.decode("utf-8") if isinstance(text, bytes) else text
-            terms.setdefault(fieldname, set()).add(value)
-    return terms, terms.get("treaty_mentions", set()) | terms.get("treaty", set())
+            found.words.setdefault(fieldname, set()).add(value)
+    found.treaties = found.words.get("treaty_mentions", set()) | found.words.get("treaty", set())
+    return found
 
 
 def _hit(view: View, docnum: int, score: float | None = None,
@@ -130,19 +144,42 @@ def _hit(view: View, docnum: int, score: float | None = None,
     display = stored.get("display", {})
     return Hit(id=stored["id"], uri=stored.get("uri", ""), title=display.get("title", ""),
                issuer=display.get("issuer", ""), date=stored.get("date", ""),
-               date_display=display.get("date_display", ""), score=score)
+               date_display=display.get("date_display", ""), score=score,
+               type=display.get("type", ""), language=display.get("language", ""),
+               treaties=list(display.get("treaties", [])),
+               topics=list(display.get("topics", [])), events=list(display.get("events", [])))
 
 
-def _snippet(view: View, stored: dict[str, Any], terms: dict[str, set[str]],
-             treaties: set[str]) -> str:
+def _snippet(view: View, stored: dict[str, Any], terms: QueryTerms) -> str:
     text = decompress(stored.get("body"))
     lang = language_key(stored.get("display", {}).get("language"))
-    wanted = set().union(*(terms.get(f"{kind}_{lang}", set())
-                           for kind in ("title", "summary", "text")))
+    fields = [f"{kind}_{lang}" for kind in ("title", "summary", "text")]
+    wanted = set().union(*(terms.words.get(name, set()) for name in fields))
+    phrases = set().union(*(terms.phrases.get(name, set()) for name in fields))
     analyzer = view.searcher.schema[f"text_{lang}"].analyzer
     hits = find_hits(text, wanted, candidate_pattern(wanted), analyzer)
-    hits += treaty_hits(text, treaties, view.vocab.finder)
+    hits += phrase_hits(text, phrases, analyzer)
+    hits += treaty_hits(text, terms.treaties, view.vocab.finder)
     return snippet(text, hits)
+
+
+def _reasons(view: View, stored: dict[str, Any], terms: QueryTerms) -> list[str]:
+    display = stored.get("display", {})
+    title_field = f"title_{language_key(display.get('language'))}"
+    vocab = view.vocab
+    thesauri = {"topics": vocab.topics, "type": vocab.types}
+
+    def labels(key: str, value: str) -> list[str]:
+        return vocab.labels(thesauri[key], value) if key in thesauri else [value]
+
+    found = reasons(display, view.searcher.schema, terms.words, terms.phrases,
+                    terms.treaties, title_field, labels)
+    year, language = str(stored.get("date", ""))[:4], str(display.get("language", "")).lower()
+    if year and year in terms.words.get("year", ()):
+        found.append(f"year: {year}")
+    if language and language in terms.words.get("language", ()):
+        found.append(f"language: {language}")
+    return found
 
 
 def run_search(view: View, q: str, filters: Mapping[str, list[str]], sort: str, page: int,
@@ -206,13 +243,15 @@ def _search(view: View, q: str, clean: dict[str, list[str]], sort: str, page: in
     if counts is None:
         counts = facets.counts(matched if dates is None else matched & dates, filter_bits)
         view.counts.put(key, counts)
-    terms, treaties = _query_terms(parsed.query, view) if parsed.query else ({}, set())
+    terms = _query_terms(parsed.query, view) if parsed.query else QueryTerms()
     hits = []
     for docnum, score in ranked[(page - 1) * page_size:wanted]:
         budget.check()
         stored = view.searcher.stored_fields(docnum)
         hit = _hit(view, docnum, score, stored)
-        hit.snippet = _snippet(view, stored, terms, treaties)
+        hit.snippet = _snippet(view, stored, terms)
+        if parsed.query is not None and "<mark>" not in hit.snippet:
+            hit.matched = _reasons(view, stored, terms)
         hits.append(hit)
     total = final.bit_count()
     suggestion = suggest(q, view.searcher.reader()) if q.strip() and total < 5 else None
@@ -222,6 +261,17 @@ def _search(view: View, q: str, clean: dict[str, list[str]], sort: str, page: in
         notice=parsed.notice,
         query={"q": q, "filters": clean, "from": date_from, "to": date_to, "sort": sort,
                "page": page, "page_size": page_size})
+
+
+def collection_counts(view: View) -> dict[str, list[dict[str, object]]]:
+    """Every value of every facet over the whole collection, none left out (the browse
+    lists and the home page's figures: a search page lists the most frequent only)."""
+    key = ("\0collection",)
+    counts = view.counts.get(key)
+    if counts is None:
+        counts = view.facets.counts(view.facets.live, {}, limit=None)
+        view.counts.put(key, counts)
+    return counts
 
 
 def more_like(view: View, docnum: int, limit: int) -> list[Hit]:

@@ -2,8 +2,10 @@
 
 Only the words that could match are analyzed: a regular expression over the original
 text finds candidates (accent-tolerant prefixes of the query's stems), and each candidate
-is run through the field's analyzer to confirm it. Treaty names the query expanded to are
-marked where the text names them. Everything but the ``<mark>`` tags is escaped.
+is run through the field's analyzer to confirm it. A phrase is marked only where its words
+stand in its order with nothing between them but spaces, punctuation or stop words (one
+mark for the whole phrase, never its words elsewhere). Treaty names the query expanded to
+are marked where the text names them. Everything but the ``<mark>`` tags is escaped.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 
 from whoosh.analysis import CompositeAnalyzer
 
@@ -20,6 +23,10 @@ from search.treaties import TreatyFinder
 SNIPPET_CHARS = 240
 SCAN_CHARS = 100_000
 MAX_HITS = 60
+#: A phrase's words are frequent ("human", "rights"): look further for them in order.
+MAX_PHRASE_WORD_HITS = 5000
+#: Characters between two words of a phrase at most (a stop word or two, punctuation).
+PHRASE_GAP = 24
 TREATY_SCAN_CHARS = 20_000
 
 
@@ -39,7 +46,8 @@ def candidate_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
 
 
 def find_hits(text: str, terms: set[str], pattern: re.Pattern[str] | None,
-              analyzer: CompositeAnalyzer) -> list[tuple[int, int, str]]:
+              analyzer: CompositeAnalyzer, max_hits: int = MAX_HITS
+              ) -> list[tuple[int, int, str]]:
     """(start, end, term) of the words of ``text`` that analyze to one of ``terms``."""
     hits: list[tuple[int, int, str]] = []
     if pattern is None:
@@ -53,9 +61,37 @@ def find_hits(text: str, terms: set[str], pattern: re.Pattern[str] | None,
                                 if t.text in terms), None)
         if known[word] is not None:
             hits.append((match.start(), match.end(), known[word]))
-            if len(hits) >= MAX_HITS:
+            if len(hits) >= max_hits:
                 break
     return hits
+
+
+def phrase_hits(text: str, phrases: set[tuple[str, ...]], analyzer: CompositeAnalyzer
+                ) -> list[tuple[int, int, str]]:
+    """(start, end, phrase) of each place where one of ``phrases`` (analyzed words, in
+    order) stands in ``text``: its words adjacent, up to stop words and punctuation."""
+    found: list[tuple[int, int, str]] = []
+    for phrase in phrases:
+        words = set(phrase)
+        hits = find_hits(text, words, candidate_pattern(words), analyzer,
+                         max_hits=MAX_PHRASE_WORD_HITS)
+        size, i = len(phrase), 0
+        while i + size <= len(hits):
+            run = hits[i:i + size]
+            if tuple(h[2] for h in run) == phrase and all(
+                    _adjacent(text[a[1]:b[0]], analyzer) for a, b in pairwise(run)):
+                found.append((run[0][0], run[-1][1], " ".join(phrase)))
+                if len(found) >= MAX_HITS:
+                    return found
+                i += size
+            else:
+                i += 1
+    return found
+
+
+def _adjacent(gap: str, analyzer: CompositeAnalyzer) -> bool:
+    """Whether two words with ``gap`` between them are neighbours in the index."""
+    return len(gap) <= PHRASE_GAP and not any(True for _ in analyzer(gap, mode="query"))
 
 
 def treaty_hits(text: str, notations: set[str], finder: TreatyFinder

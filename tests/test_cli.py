@@ -123,3 +123,38 @@ def test_external_thesaurus_import(tmp_path: Path) -> None:
     refused = run(folder, "thesaurus", "import", str(broken))
     assert refused.returncode == 2
     assert "cannot be read as turtle" in refused.stderr
+
+
+def test_reading_commands_work_beside_a_running_server(tmp_path: Path) -> None:
+    """validate, suggest and check only read: they work while another process (a server)
+    holds the store; reindex says exactly what to do; validate reports every file."""
+    folder = tmp_path / "data"
+    assert run(folder, "import", str(SAMPLE / "statements.jsonl")).returncode == 0
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"title": "T", "issuer": {"name": "I", "kind": "ngo"},
+                                "date": "2018", "text": "The Convention against Torture."}))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "b", "title": "T", "issuer": "I", "date": "2018",
+                               "references": ["CEDAWW"]}))
+    worse = tmp_path / "worse.jsonl"
+    worse.write_text(json.dumps({"id": "c", "title": "T", "issuer": "I", "date": "never"}))
+    holder = Archive(folder)  # what a running server does: hold the store for writing
+    try:
+        validated = run(folder, "validate", str(bad), str(good), str(worse))
+        suggested = run(folder, "suggest", "--json", str(good))
+        checked = run(folder, "check")
+        reindexed = run(folder, "reindex")
+    finally:
+        holder.close()
+    assert validated.returncode == 2, validated.stderr
+    assert "open for writing" not in validated.stderr
+    assert f"{good}: 1 statement would be imported" in validated.stdout
+    assert "CEDAWW" in validated.stderr and "'never'" in validated.stderr
+    assert f"2 of 3 files have problems: {bad}, {worse}" in validated.stderr
+    assert suggested.returncode == 0, suggested.stderr
+    assert "CAT" in json.loads(suggested.stdout)["#1"][0]["value"]
+    assert checked.returncode == 0, checked.stderr
+    assert "ok: 12 statements; store and index agree" in checked.stdout
+    assert reindexed.returncode == 6
+    assert f"Stop the server, run 'rights-archive --data {folder} reindex'" in reindexed.stderr
+    assert "Traceback" not in validated.stderr + checked.stderr + reindexed.stderr

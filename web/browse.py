@@ -1,6 +1,7 @@
 """The browse lists: every treaty, issuer, event and topic with its number of statements.
 
-Counts come from the search index's facets (one empty search); names and URIs from the
+Counts come from the search index's facets over the whole collection (every value,
+not the top 100 a search page lists); names and URIs from the
 thesauri (treaties, topics) and the store's shared resources (issuers, events). The pages
 of the things themselves belong to :mod:`web.things`.
 """
@@ -74,7 +75,7 @@ def listing(kind: str) -> str:
         abort(404)
     archive = get_archive()
     facet, heading, singular, meaning = KINDS[kind]
-    facets = get_index().search("", {}, sort="-date", page=1, page_size=1).facets
+    facets = get_index().facet_counts()
     items = items_of(archive, kind, facet_counts(facets, facet))
     order = "count" if request.args.get("sort") == "count" else "name"
     if order == "count":

@@ -2,7 +2,9 @@
 
 Every subcommand opens the data folder (``--data DIR``, $RIGHTS_ARCHIVE_DATA or ./data);
 those that change records go through the one write path and then bring the index up to
-date. Refusals print their message on standard error and exit non-zero (see ``EXIT_CODES``).
+date. Those that only read (``validate``, ``suggest``, ``check``, ``export``, ``backup``)
+open the store read-only when a running server holds it, so they work beside it.
+Refusals print their message on standard error and exit non-zero (see ``EXIT_CODES``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from archive import Archive, ArchiveError, BadInput
+from archive import Archive, ArchiveError, BadInput, StoreLocked
 from archive.export import EXPORT_FORMATS, backup, export, restore
 from archive.ingest import import_files, read_file
 from archive.settings import data_dir
@@ -47,6 +49,13 @@ class Context:
             yield archive, index
         finally:
             archive.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Archive]:
+        """The archive for a command that only reads: read-only while another process (a
+        running server, an import) holds the store for writing, so it works beside it."""
+        with self.archive(with_index=False, read_only=_locked(self)) as (archive, _):
+            yield archive
 
 
 def _base_from_env() -> str | None:
@@ -154,11 +163,32 @@ def _advance(bar: tqdm, done: int, total: int) -> None:
 @click.option("--first", type=_DATE_ORDER, default=None)
 @click.pass_obj
 def validate(ctx: Context, files: tuple[Path, ...], first: str | None) -> None:
-    """Check files as an import would, storing nothing."""
-    with ctx.archive(with_index=False) as (archive, _):
-        saved = _import(archive, list(files), agent=_agent(), dry_run=True,
-                        dayfirst=None if first is None else first == "day")
-        click.echo(f"{len(saved)} statements would be imported; no problems found")
+    """Check files as an import would, storing nothing; every file is reported."""
+    refused: list[tuple[Path, ArchiveError]] = []
+    total = 0
+    with ctx.reading() as archive:
+        for path in files:
+            try:
+                saved = _import(archive, [path], agent=_agent(), dry_run=True,
+                                dayfirst=None if first is None else first == "day")
+            except ArchiveError as error:
+                refused.append((path, error))
+                click.echo(f"{path}: refused", err=True)
+                click.echo(f"error: {error}", err=True)
+                continue
+            total += len(saved)
+            click.echo(f"{path}: {_statements(len(saved))} would be imported; no problems found")
+    if refused:
+        names = ", ".join(str(path) for path, _ in refused)
+        click.echo(f"{len(refused)} of {len(files)} files have problems: {names}", err=True)
+        raise click.exceptions.Exit(refused[0][1].exit_code)
+    if len(files) > 1:
+        click.echo(f"{_statements(total)} in {len(files)} files would be imported; "
+                   "no problems found")
+
+
+def _statements(count: int) -> str:
+    return f"{count} statement" + ("" if count == 1 else "s")
 
 
 @cli.command()
@@ -167,7 +197,7 @@ def validate(ctx: Context, files: tuple[Path, ...], first: str | None) -> None:
 @click.pass_obj
 def suggest(ctx: Context, file: Path, as_json: bool) -> None:
     """Suggest treaties, dates, see-also links and topics from a text or record file."""
-    with ctx.archive(with_index=False) as (archive, _):
+    with ctx.reading() as archive:
         if file.suffix.lower() in (".txt", ".md", ".text"):
             texts = [(file.name, file.read_text(encoding="utf-8"))]
         else:
@@ -195,7 +225,7 @@ def suggest(ctx: Context, file: Path, as_json: bool) -> None:
 def export_(ctx: Context, fmt: str, output: Path | None, with_history: bool,
             with_vocabulary: bool) -> None:
     """Export the dataset (N-Quads, TriG, Turtle, JSON or JSON Lines)."""
-    with ctx.archive(with_index=False, read_only=_locked(ctx)) as (archive, _):
+    with ctx.reading() as archive:
         if output is None:
             count = export(archive, sys.stdout.buffer, fmt, with_history=with_history,
                            with_vocabulary=with_vocabulary)
@@ -227,7 +257,15 @@ def _locked(ctx: Context) -> bool:
 @cli.command()
 @click.pass_obj
 def reindex(ctx: Context) -> None:
-    """Rebuild the search index from the store."""
+    """Rebuild the search index from the store (the server must be stopped)."""
+    if _locked(ctx):
+        raise StoreLocked(
+            f"the archive in {ctx.folder} is open in another process (a running "
+            "'rights-archive serve' or an import), and the rebuilt index must replace the "
+            "one that process searches. Stop the server, run "
+            f"'rights-archive --data {ctx.folder} reindex', then start the server again. "
+            "A server never needs this to catch up after its own writes, and it rebuilds an "
+            "index of an older schema by itself when it starts.")
     with ctx.archive(with_index=False) as (archive, _):
         index = SearchIndex(ctx.folder / "index", archive, follow=False)
         bar = _bar(0, "reindex")
@@ -242,9 +280,13 @@ def check(ctx: Context) -> None:
     """Check that the index agrees with the store and every record passes the shapes."""
     from archive.writes import Payload
 
-    with ctx.archive(with_index=False) as (archive, _):
-        index = SearchIndex(ctx.folder / "index", archive)
+    beside_server = _locked(ctx)
+    with ctx.reading() as archive:
+        # Beside a running server the index is the server's to write: only read it.
+        index = SearchIndex(ctx.folder / "index", archive, follow=False,
+                            catch_up_at_start=not beside_server)
         differences = index.check()
+        index.close()
         ids = list(archive.record_ids())
         records = [Payload(archive.record(i).to_json()) for i in ids]
         problems: list[str] = []
@@ -269,7 +311,7 @@ def check(ctx: Context) -> None:
 @click.pass_obj
 def backup_(ctx: Context, target: Path) -> None:
     """Copy the archive consistently into TARGET (works while the server runs)."""
-    with ctx.archive(with_index=False, read_only=_locked(ctx)) as (archive, _):
+    with ctx.reading() as archive:
         backup(archive, target)
         count = archive.last_sequence()
     click.echo(f"backup written to {target} (change log at {count})")
@@ -302,7 +344,8 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
 def main() -> None:
     """Entry point: run the command, mapping refusals to messages and exit codes."""
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode click returns an Exit's status instead of raising it.
+        status = cli.main(standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as error:
@@ -314,6 +357,8 @@ def main() -> None:
     except ArchiveError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)
+    if isinstance(status, int) and status:
+        sys.exit(status)
 
 
 from web import cli_tokens  # noqa: E402  (the token and account commands)

@@ -54,16 +54,18 @@ def signed_in_agent() -> Any:
 @bp.get("/")
 def index() -> str:
     archive = get_archive()
-    everything = get_index().search("", {}, sort="-date", page=1, page_size=8)
-    years = {int(f["value"]): f["count"] for f in everything.facets.get("year", [])
+    index = get_index()
+    everything = index.search("", {}, sort="-date", page=1, page_size=8)
+    facets = index.facet_counts()  # every value: a search's facets list the top 100 only
+    years = {int(f["value"]): f["count"] for f in facets.get("year", [])
              if f["value"].isdigit()}
-    figures = {name: len(everything.facets.get(name, []))
+    figures = {name: len(facets.get(name, []))
                for name in ("issuer", "treaty", "event", "topic", "language")}
     return render_template(
         "home.html", newest=everything.results, total=everything.total, figures=figures,
         years=years, first_year=min(years, default=None), last_year=max(years, default=None),
         timeline=charts.timeline(years, "Statements per year", width=HOME_TIMELINE_WIDTH),
-        entries=entry_points(archive, everything.facets, ENTRY_POINTS))
+        entries=entry_points(archive, facets, ENTRY_POINTS))
 
 
 @bp.get("/about")

@@ -34,7 +34,10 @@ LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "Germa
 SORT_NAMES = {"relevance": "Relevance", "-date": "Newest first", "date": "Oldest first"}
 FACET_SHOWN = 8
 CSV_MAX_PAGES = 100
-CSV_COLUMNS = ("id", "uri", "title", "issuer", "date", "date_display")
+CSV_COLUMNS = ("id", "uri", "title", "issuer", "date", "date_display", "type", "language",
+               "treaties", "topics", "events")
+#: Lists in one CSV cell are joined as the archive's own CSV import reads them.
+CSV_LIST_SEPARATOR = "|"
 _MARK = re.compile(r"</?mark>")
 _ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);")
 
@@ -154,7 +157,8 @@ def page() -> tuple[str, int] | str:
     except BadInput as error:
         return render_template("search.html", args=args, data=None, problems=error.problems,
                                sorts=SORT_NAMES), 400
-    return render_template(
+    past_last = data["page"] > data["pages"] and data["total"] > 0
+    page_html = render_template(
         "search.html", args=args, data=data, problems=[], sorts=SORT_NAMES,
         results=[{**hit, "snippet_html": safe_snippet(hit["snippet"])}
                  for hit in data["results"]],
@@ -165,7 +169,11 @@ def page() -> tuple[str, int] | str:
         next=link(args, page=[str(data["page"] + 1)]) if data["page"] < data["pages"] else None,
         suggestion=link(args, q=[data["suggestion"]], page=None) if data["suggestion"] else None,
         downloads={"csv": url_for("search_views.download_csv", **args),
-                   "json": url_for("search_views.api", **args)})
+                   "json": url_for("search_views.api", **args)},
+        past_last=link(args, page=[str(data["pages"])] if data["pages"] > 1 else None)
+        if past_last else None)
+    # A page past the last one is not a page of these results (a link to it is stale).
+    return (page_html, 404) if past_last else page_html
 
 
 @bp.get("/api/search")
@@ -189,14 +197,21 @@ def all_hits(args: Args) -> Iterable[dict[str, Any]]:
 
 @bp.get("/search.csv")
 def download_csv() -> Response:
-    """The results of a search as CSV: one row per statement, snippets as plain text."""
+    """The results of a search as CSV: one row per statement with its type, language,
+    treaties, topics and events (lists joined with ``|``)."""
     args = {k: v for k, v in query_args().items() if k not in ("page", "page_size")}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for hit in all_hits(args):
-        writer.writerow([safe_cell(hit.get(column, "")) for column in CSV_COLUMNS])
+        writer.writerow([_cell(hit.get(column, "")) for column in CSV_COLUMNS])
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="search-results.csv"'
     return response
 
+
+def _cell(value: Any) -> str:
+    """A CSV cell: a list joined with ``|``, never a spreadsheet formula."""
+    if isinstance(value, list):
+        value = CSV_LIST_SEPARATOR.join(str(v) for v in value)
+    return safe_cell(value)

@@ -1,8 +1,17 @@
 // The SPARQL query page: a CodeMirror editor over the form's textarea, and example links
-// that load into the editor. Without JavaScript the plain form and links work the same.
+// that load into the editor; after a run, the address bar shows the results' shareable
+// URL. Without JavaScript the plain form and links work the same.
 (function () {
   "use strict";
+  function shareable() {
+    // The form POSTs (a long query fits no address bar limit); show the GET twin instead.
+    var link = document.getElementById("sparql-share-link");
+    if (link && window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", link.href);
+    }
+  }
   function start() {
+    shareable();
     var area = document.getElementById("sparql-query");
     if (!area || typeof window.CodeMirror === "undefined") { return; }
     var editor = window.CodeMirror.fromTextArea(area, {
