@@ -58,9 +58,12 @@ class ResourceIndex:
         self._names = None
         self._pending = []
 
-    def stored(self) -> None:
-        """The write under way was stored: its new names are the store's now."""
+    def stored(self, first: int, last: int) -> None:
+        """The write under way was stored as changes ``first``…``last``: its new names are
+        the store's now, and if nobody wrote since the names were read, they still hold."""
         self._pending = []
+        if self._read_at is not None and self._read_at == first - 1:
+            self._read_at = last
 
     def find(self, kind: str, name: str) -> URIRef | None:
         """The resource of this kind with this name (ignoring case and punctuation).

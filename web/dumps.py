@@ -101,7 +101,7 @@ def snapshot_of(archive: Archive, folder: Path) -> Iterator[Snapshot]:
     """A read-only view of the store as it is now, without holding its write lock.
 
     The embedded store: a checkpoint in ``folder`` (hard links to the store's immutable
-    files when on the same file system, so taken in milliseconds), opened read-only and
+    files when on the same file system, not a copy of the data), opened read-only and
     removed afterwards. A store in memory (tests): a copy. A remote engine offers no
     snapshot over SPARQL: the live store, with the sequence read first, so the dump holds
     at least every change up to the one it names.
@@ -141,12 +141,16 @@ def write_dumps(archive: Archive, folder: Path,
         graphs = list(public_graphs(snapshot, with_vocabulary=True))  # type: ignore[arg-type]
         statements = sum(1 for name in graphs if snapshot.uris.record_id(str(name)))
         token = secrets.token_hex(4)
-        partials = {}
-        for name, (_, _, writer) in DUMP_FILES.items():
-            partial = partials[name] = folder / f".{name}.{token}.partial"
-            with open(partial, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb",
-                                                           mtime=0) as output:
-                writer(snapshot, output, graphs)
+        partials = {name: folder / f".{name}.{token}.partial" for name in DUMP_FILES}
+        try:
+            for name, (_, _, writer) in DUMP_FILES.items():
+                with open(partials[name], "wb") as raw, gzip.GzipFile(
+                        fileobj=raw, mode="wb", mtime=0) as output:
+                    writer(snapshot, output, graphs)
+        except BaseException:
+            for partial in partials.values():
+                partial.unlink(missing_ok=True)
+            raise
     files = {}
     for name, (mime, description, _) in DUMP_FILES.items():
         files[name] = {"media_type": mime, "description": description,
