@@ -7,6 +7,7 @@ It owns no HTTP and no search index; followers (the index, caches) register with
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -29,6 +30,7 @@ from vocab import MODEL_FILES, RA, SCHEME_FILES, load_vocabulary
 from vocab.thesaurus import Thesaurus
 
 SETTINGS_FILE = "archive.json"
+_log = logging.getLogger(__name__)
 
 
 def same_triples(stored: list[tuple[Node, Node, Node]], graph: Graph) -> bool:
@@ -223,12 +225,24 @@ class Archive:
         return changelog.read_changes(self.store, self.uris, after, limit)
 
     def follow(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` after every write (the search index catches up from the log)."""
+        """Call ``callback`` after every write (the search index catches up from the log).
+
+        A follower must take what it needs from the change log, not from the call: one that
+        fails is logged and skipped (the write is stored and answered), and makes up the
+        change on its next call or request (see :mod:`web.followers`).
+        """
         self._followers.append(callback)
 
     def notify(self) -> None:
+        """Tell every follower that a write was stored; none can undo or fail the write."""
         for callback in self._followers:
-            callback()
+            try:
+                callback()
+            except Exception:  # the write is committed: a follower's trouble is its own
+                _log.exception("a follower of the change log (%s) failed after change %s; "
+                               "the write is stored, and the follower makes it up from the "
+                               "log", getattr(callback, "__qualname__", repr(callback)),
+                               self._last_sequence)
 
     # Writing: the one write path ---------------------------------------------------------
 

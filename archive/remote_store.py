@@ -11,6 +11,7 @@ engine can never both take the same one.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
@@ -37,11 +38,19 @@ _CLAIMS = "<urn:x-rights-archive:claims>"
 _CLAIMED_BY = "<urn:x-rights-archive:claimedBy>"
 _CLAIMED_AT = "<urn:x-rights-archive:claimedAt>"
 LEASE = timedelta(seconds=120)
+# A write too large for one request is staged here first (see RemoteStore._staged).
+_STAGING = "<urn:x-rights-archive:staging>"
+_STAGED_BY = "<urn:x-rights-archive:stagedBy>"
+_STAGED_INTO = "<urn:x-rights-archive:into>"
+_STAGED_OUT_OF = "<urn:x-rights-archive:outOf>"
+_STAGED_SUBJECT = "<urn:x-rights-archive:subject>"
+_STAGED_DROP = "<urn:x-rights-archive:drop>"
 # Blank nodes travel as skolem IRIs (RDF 1.1 §3.5): Virtuoso refuses them in INSERT DATA,
 # and its templates fail on RDF lists ("string_output_string needs a string output").
 _GENID = "/.well-known/genid/rights-archive-"
 _BATCH = 200  # graphs per read request when copying many graphs
 FOREIGN_TTL = 600.0  # seconds the list of graphs that are not the archive's is kept
+_log = logging.getLogger(__name__)
 
 
 class RemoteStoreError(ArchiveError):
@@ -129,7 +138,7 @@ class RemoteStore(GraphReading):
         if self._foreign is None or now - self._foreign[0] > FOREIGN_TTL:
             rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
                                f"FILTER(!STRSTARTS(STR(?g), {_string(self.prefix)})) }}")
-            names = {str(row["g"]) for row in rows} | {_CLAIMS[1:-1]}
+            names = {str(row["g"]) for row in rows} | {_CLAIMS[1:-1], _STAGING[1:-1]}
             self._foreign = (now, sorted(names))
         return self._foreign[1]
 
@@ -335,10 +344,12 @@ class RemoteStore(GraphReading):
 
     def apply(self, add: list[ox.Quad], remove: Iterable[ox.Quad] = (),
               drop: Iterable[URIRef] = ()) -> None:
-        """Drop graphs, remove quads, then add quads in ONE update request.
+        """Drop graphs, remove quads, then add quads: all or nothing.
 
         A write that adds change-log entries first claims the lowest of them (see
         :meth:`_claim`), so two processes can never both take the same sequence number.
+        A write that fits one request (``chunk`` quads) is one request; a larger one is
+        staged and then applied by ONE update operation (see :meth:`_staged`).
         """
         remove, drop = list(remove), list(drop)
         if not (add or remove or drop):
@@ -348,13 +359,69 @@ class RemoteStore(GraphReading):
         with self.lock:
             claim = self._claim(entries) if entries else None
             try:
-                for request in _write_requests(add, remove, drop, set(entries), claim,
-                                               self.chunk):
-                    self.update(request)
+                requests_ = _write_requests(add, remove, drop, set(entries), claim, self.chunk)
+                if len(requests_) == 1:
+                    self.update(requests_[0])
+                    return
+                self._staged(add, remove, drop)
             except ArchiveError:
                 if claim is not None:
                     self._release(claim)
                 raise
+            if claim is not None:
+                try:
+                    self._release(claim)
+                except ArchiveError as error:  # stored: the claim lapses, the entry stays taken
+                    _log.warning("the write is stored, but its claim was not withdrawn (%s); "
+                                 "it lapses after %s", error, LEASE)
+
+    def _staged(self, add: list[ox.Quad], remove: list[ox.Quad], drop: list[URIRef]) -> None:
+        """A write too large for one request: staged, then applied by one operation.
+
+        Virtuoso cannot take thousands of quads in one request, and commits each operation
+        of a request on its own; so a large write sent in several requests could be cut
+        off half-way (a record without its change-log entry). Instead the quads go, in
+        requests of ``chunk`` lines, to a staging graph outside the archive (never seen by
+        its queries): each subject of each target graph as a node naming the graph and
+        the subject, with the triples' predicates and objects. One DELETE/INSERT
+        operation then drops, removes and inserts everything and empties the staging
+        graph. A failure before it leaves the archive's graphs untouched (the staged
+        lines are withdrawn); the operation itself is atomic.
+        """
+        token = secrets.token_hex(8)
+        mark = f"{_STAGED_BY} {_string(token)}"
+        lines: list[str] = []
+        nodes: dict[tuple[str, str, str], str] = {}
+
+        def node(role: str, subject: object, graph: object) -> str:
+            key = (role, str(subject), str(graph))
+            if key not in nodes:
+                nodes[key] = f"<urn:x-rights-archive:staged:{token}:{len(nodes)}>"
+                lines.append(f"{nodes[key]} {mark} ; {role} {graph} ; {_STAGED_SUBJECT} "
+                             f"{subject} .")
+            return nodes[key]
+
+        for quad in add:
+            lines.append(f"{node(_STAGED_INTO, quad.subject, quad.graph_name)} "
+                         f"{quad.predicate} {quad.object} .")
+        for quad in remove:
+            lines.append(f"{node(_STAGED_OUT_OF, quad.subject, quad.graph_name)} "
+                         f"{quad.predicate} {quad.object} .")
+        for position, name in enumerate(drop):
+            lines.append(f"<urn:x-rights-archive:staged:{token}:drop{position}> {mark} ; "
+                         f"{_STAGED_DROP} {_text(name)} .")
+        step = self.chunk or len(lines)
+        try:
+            for start in range(0, len(lines), step):
+                self.update(f"INSERT DATA {{ GRAPH {_STAGING} {{ "
+                            f"{' '.join(lines[start:start + step])} }} }}")
+            self.update(_apply_staged(mark))
+        except ArchiveError:
+            try:
+                self.update(f"DELETE WHERE {{ GRAPH {_STAGING} {{ ?n {mark} ; ?p ?o }} }}")
+            except ArchiveError as error:  # outside the archive: harmless, and said
+                _log.warning("staged lines of a refused write stay in %s (%s)", _STAGING, error)
+            raise
 
     def _skolem(self, quads: list[ox.Quad]) -> list[ox.Quad]:
         """The quads with blank nodes replaced by skolem IRIs under the archive's base."""
@@ -479,6 +546,23 @@ def _change_entries(add: list[ox.Quad]) -> dict[ox.NamedNode, tuple[int, ox.Name
     sequence = ox.NamedNode(str(RA.sequence))
     return {quad.subject: (int(quad.object.value), quad.graph_name)
             for quad in add if quad.predicate == sequence}
+
+
+def _apply_staged(mark: str) -> str:
+    """The one operation that applies a staged write (``mark``: its lines' marker)."""
+    header = f"{_STAGED_BY}, {_STAGED_INTO}, {_STAGED_OUT_OF}, {_STAGED_SUBJECT}"
+    return (
+        f"DELETE {{ GRAPH ?out {{ ?rs ?rp ?ro }} GRAPH ?dropped {{ ?ds ?dp ?do }} "
+        f"GRAPH {_STAGING} {{ ?n ?np ?no }} }}\n"
+        f"INSERT {{ GRAPH ?into {{ ?as ?ap ?ao }} }}\n"
+        f"WHERE {{ GRAPH {_STAGING} {{ ?n {mark} }}\n"
+        f"  {{ GRAPH {_STAGING} {{ ?n {_STAGED_INTO} ?into ; {_STAGED_SUBJECT} ?as ; ?ap ?ao }} "
+        f"FILTER(?ap NOT IN ({header})) }}\n"
+        f"  UNION {{ GRAPH {_STAGING} {{ ?n {_STAGED_OUT_OF} ?out ; {_STAGED_SUBJECT} ?rs ; "
+        f"?rp ?ro }} FILTER(?rp NOT IN ({header})) }}\n"
+        f"  UNION {{ GRAPH {_STAGING} {{ ?n {_STAGED_DROP} ?dropped }} "
+        f"GRAPH ?dropped {{ ?ds ?dp ?do }} }}\n"
+        f"  UNION {{ GRAPH {_STAGING} {{ ?n ?np ?no }} }} }}")
 
 
 def _write_requests(add: list[ox.Quad], remove: list[ox.Quad], drop: list[URIRef],

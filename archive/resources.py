@@ -2,6 +2,11 @@
 
 The same name written twice resolves to one resource; a near-duplicate name is refused with
 a "did you mean" unless the record says the resource is new on purpose.
+
+The names are cached per process. On a shared remote store another host may have created
+a resource since the cache was read: a name the cache does not know is looked up again in
+the store (the names are read afresh when the change log has moved since), so two hosts
+naming the same new issuer get one issuer, not ``…-2``.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import re
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
+from archive.changelog import last_sequence
 from archive.record import slugify
 from archive.store import Store
 from archive.uris import Uris
@@ -29,9 +35,12 @@ class ResourceIndex:
         self.store = store
         self.uris = uris
         self._names: dict[str, dict[str, tuple[URIRef, str]]] | None = None
+        self._read_at: int | None = None  # the change log's end when the names were read
+        self._pending: list[tuple[str, URIRef, str]] = []  # added by the write under way
 
     def _load(self) -> dict[str, dict[str, tuple[URIRef, str]]]:
         if self._names is None:
+            self._read_at = last_sequence(self.store, self.uris) if self.store.shared else None
             names: dict[str, dict[str, tuple[URIRef, str]]] = {kind: {} for kind in CLASSES}
             for kind, cls in CLASSES.items():
                 query = (f"SELECT ?s ?label WHERE {{ GRAPH ?s {{ ?s a <{cls}> ; "
@@ -39,16 +48,34 @@ class ResourceIndex:
                 rows = self.store.select(query)
                 for row in rows:
                     names[kind][normalize_label(str(row["label"]))] = (row["s"], str(row["label"]))
+            for kind, uri, name in self._pending:
+                names[kind][normalize_label(name)] = (uri, name)
             self._names = names
         return self._names
 
     def forget(self) -> None:
-        """Drop the cached names (after a write or a restore)."""
+        """Drop the cached names and those of the write under way (refused, or a preview)."""
         self._names = None
+        self._pending = []
+
+    def stored(self, first: int, last: int) -> None:
+        """The write under way was stored as changes ``first``…``last``: its new names are
+        the store's now, and if nobody wrote since the names were read, they still hold."""
+        self._pending = []
+        if self._read_at is not None and self._read_at == first - 1:
+            self._read_at = last
 
     def find(self, kind: str, name: str) -> URIRef | None:
-        """The resource of this kind with this name (ignoring case and punctuation)."""
+        """The resource of this kind with this name (ignoring case and punctuation).
+
+        On a shared store, a name the cache lacks is looked for in the store as it is now
+        if the change log moved since the names were read (another host's write).
+        """
         found = self._load()[kind].get(normalize_label(name))
+        if found is None and self.store.shared and \
+                last_sequence(self.store, self.uris) != self._read_at:
+            self._names = None
+            found = self._load()[kind].get(normalize_label(name))
         return found[0] if found else None
 
     def near(self, kind: str, name: str) -> str | None:
@@ -61,7 +88,9 @@ class ResourceIndex:
         return None
 
     def add(self, kind: str, uri: URIRef, name: str) -> None:
+        """A resource minted by the write under way."""
         self._load()[kind][normalize_label(name)] = (uri, name)
+        self._pending.append((kind, uri, name))
 
     def mint(self, kind: str, name: str) -> URIRef:
         """A fresh URI for a new resource named ``name``."""

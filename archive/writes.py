@@ -268,6 +268,7 @@ def _store(archive: Archive, batch: Batch, records: list[Record], replace: bool,
             add += quads_of(graph, uri)
         archive.store.apply(add, remove, drop)
         archive.advance(sequence)
+        archive.resources.stored(saved[0].sequence if saved else sequence, sequence)
     return saved
 
 

@@ -141,11 +141,20 @@ def test_dumps_regenerate_only_when_the_log_moves(pub_server: str, pub_app: Any)
     first = requests.get(pub_server + "dumps/", params={"format": "json"}, timeout=120).json()
     second = requests.get(pub_server + "dumps/", params={"format": "json"}, timeout=120).json()
     assert first == second
+    assert first["current"] and first["last_sequence"] == first["archive_sequence"]
     pub_app.extensions["archive"].save([{"id": "dump-test", "title": "Dump test",
                                          "issuer": "Dumper", "date": "2022"}], agent="test")
+    # the previous files are served, saying so, while the new ones are built
+    stale = requests.get(pub_server + "dumps/", params={"format": "json"}, timeout=120)
+    assert stale.json()["last_sequence"] == first["last_sequence"]
+    assert not stale.json()["current"]
+    assert stale.headers["Dump-Sequence"] == str(first["last_sequence"])
+    assert stale.headers["Archive-Sequence"] == str(first["last_sequence"] + 1)
+    assert pub_app.extensions["dumps"].wait(120)
     third = requests.get(pub_server + "dumps/", params={"format": "json"}, timeout=120).json()
     assert third["last_sequence"] == first["last_sequence"] + 1
     assert third["statements"] == first["statements"] + 1
+    assert third["current"]
 
 
 def test_sitemap_lists_every_public_page(pub_server: str, pub_app: Any) -> None:
