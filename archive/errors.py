@@ -49,14 +49,17 @@ class BadInput(ArchiveError):
     status = 422
     exit_code = 2
 
-    def __init__(self, problems: list[Problem] | str, source: str | None = None) -> None:
+    def __init__(self, problems: list[Problem] | str, source: str | None = None, *,
+                 outcome: str = "nothing was stored") -> None:
+        """``outcome`` ends the summary line: what the refusal means for the caller (a
+        check that never stores says "nothing would be stored")."""
         if isinstance(problems, str):
             problems = [Problem(problems)]
         self.problems = problems
         self.source = source
         head = f"{source}: " if source else ""
         count = len(problems)
-        summary = f"{count} problem{'s' if count != 1 else ''}; nothing was stored"
+        summary = f"{count} problem{'s' if count != 1 else ''}; {outcome}"
         super().__init__(head + summary + "\n" + "\n".join(f"  - {p}" for p in problems))
 
 
