@@ -3,7 +3,9 @@
 The uploaded file is kept in ``DATA_DIR/uploads`` and worked on in a background thread,
 twice: first a dry run of the one write path (what will be added, every problem), then,
 once the archivist confirms, the real save. The page polls a small progress endpoint
-(or refreshes itself without JavaScript) while a job runs.
+(or refreshes itself without JavaScript) while a job runs. The preview lists the issuers,
+events and places the file will create (:func:`new_names`), and each problem by the
+file's line and, for CSV, its column (:func:`problem_rows`).
 """
 
 from __future__ import annotations
@@ -30,8 +32,11 @@ from flask import (
 )
 
 from archive import Archive, BadInput
+from archive.csv_columns import column_of
 from archive.errors import ArchiveError
 from archive.ingest import FORMATS, format_of, read_bytes
+from archive.record import parse_record
+from archive.writes import Payload
 from web.app import get_archive
 from web.auth import AuthStore, Principal
 from web.signin import current_agent, get_auth, login_required
@@ -61,6 +66,8 @@ class UploadJob:
     message: str = ""
     thread: threading.Thread | None = None
     created: float = field(default_factory=time.time)
+    dayfirst: bool | None = None  # how numeric dates such as 03/04/2018 are read
+    new: dict[str, list[str]] = field(default_factory=dict)  # kind → names created
 
     def progress(self, done: int, total: int, stage: str) -> None:
         self.done, self.total, self.stage = done, total, stage
@@ -136,8 +143,9 @@ def check(job: UploadJob, archive: Archive) -> None:
         payloads = read_bytes(_raw(job), format_of(job.name), archive, job.name)
         job.total = len(payloads)
         saved = archive.save(payloads, agent=job.agent.name, dry_run=True, source=job.name,
-                             progress=job.progress)
+                             progress=job.progress, dayfirst=job.dayfirst)
         job.records = [_summary(p.data, s.id) for p, s in zip(payloads, saved, strict=False)]
+        job.new = new_names(archive, payloads)
         job.state = "checked"
     except BadInput as error:
         job.problems = [p.as_dict() for p in error.problems]
@@ -152,7 +160,7 @@ def store(job: UploadJob, archive: Archive, auth: AuthStore) -> None:
     try:
         payloads = read_bytes(_raw(job), format_of(job.name), archive, job.name)
         saved = archive.save(payloads, agent=job.agent.name, source=job.name,
-                             progress=job.progress)
+                             progress=job.progress, dayfirst=job.dayfirst)
     except BadInput as error:  # the archive changed since the check
         job.problems = [p.as_dict() for p in error.problems]
         job.message, job.state = str(error).split("\n", 1)[0], "refused"
@@ -165,7 +173,8 @@ def store(job: UploadJob, archive: Archive, auth: AuthStore) -> None:
                    f"uploaded in {job.name}")
     job.records = [{**r, "id": s.id} for r, s in zip(job.records, saved, strict=False)]
     job.done = job.total = len(saved)
-    job.message, job.state = f"{len(saved)} statements stored", "stored"
+    job.message = f"{len(saved)} statement{'s' if len(saved) != 1 else ''} stored"
+    job.state = "stored"
     job.path.unlink(missing_ok=True)
 
 
@@ -190,6 +199,56 @@ def _summary(data: Any, record_id: str) -> dict[str, Any]:
             "title": next(iter(title.values()), "") if isinstance(title, dict) else str(title),
             "issuer": "; ".join(i.get("name", "") if isinstance(i, dict) else str(i)
                                 for i in issuers)}
+
+
+def new_names(archive: Archive, payloads: list[Payload]) -> dict[str, list[str]]:
+    """The issuers, events and places the checked file names that the archive does not
+    hold yet (storing it creates them), by kind, each name once, in the file's order."""
+    found: dict[str, dict[str, str]] = {"issuers": {}, "events": {}, "places": {}}
+
+    def note(kind: str, name: str | None) -> None:
+        if name and archive.resources.find(kind, name) is None:
+            found[kind].setdefault(name.casefold(), name)
+
+    for payload in payloads:
+        record, _ = parse_record(payload.data)
+        if record is None:
+            continue
+        for agent in record.issuers:
+            if not agent.uri or not archive.uris.split(agent.uri):
+                note("issuers", agent.name)
+            note("issuers", agent.part_of)
+        for event in record.responds_to:
+            note("events", event.name)
+            note("places", event.place)
+        for place in record.places:
+            note("places", place)
+    return {kind: list(names.values()) for kind, names in found.items() if names}
+
+
+def problem_rows(job: UploadJob) -> list[dict[str, str]]:
+    """Each problem where the archivist finds it in the file: "line 4, column issuer" for
+    CSV (not the record's internal key path), "line 4, key date" otherwise, and what is
+    wrong in plain words."""
+    is_csv = format_of(job.name) == "csv"
+    rows = []
+    for problem in job.problems:
+        key, line, record = problem.get("key"), problem.get("line"), problem.get("record")
+        where = [f"line {line}"] if line else []
+        if record and not str(record).startswith("#"):
+            where.append(f"record {record}")
+        message = str(problem.get("message", ""))
+        if key:
+            column = column_of(str(key))
+            where.append(f"column {column}" if is_csv else f"key {key}")
+            if is_csv and column in ("issuer", "responds_to"):
+                message = message.replace('add "new": true',
+                                          f"put true in the {column}.new column")
+        message = message.removeprefix("is ")
+        if problem.get("suggestion"):
+            message += f" (did you mean {problem['suggestion']}?)"
+        rows.append({"where": ", ".join(where) or job.name, "message": message})
+    return rows
 
 
 def principal() -> Principal:
@@ -217,6 +276,7 @@ def receive() -> Any:
         return render_template("edit/upload.html", formats=sorted(FORMATS),
                                error=error.problems[0].message), 400
     job = jobs().add(Path(upload.filename).name, upload.read(), principal(), request.remote_addr)
+    job.dayfirst = {"day": True, "month": False}.get(request.form.get("first", ""))
     run_in_background(job, check, get_archive())
     return redirect(url_for("uploads.status", token=job.token), code=303)
 
@@ -225,7 +285,8 @@ def receive() -> Any:
 @login_required("editor")
 def status(token: str) -> str:
     job = jobs().get(token, principal())
-    return render_template("edit/upload_status.html", job=job, preview=job.records[:PREVIEW_ROWS])
+    return render_template("edit/upload_status.html", job=job, preview=job.records[:PREVIEW_ROWS],
+                           problems=problem_rows(job))
 
 
 @bp.get("/<token>/progress")
