@@ -10,7 +10,8 @@ read is refused with its name, never skipped, and so is a file whose header name
 column twice.
 
 :func:`read_csv` gives the rows as contract JSON with the line each starts on;
-:func:`column_of` names the column a problem key points to; :func:`template_csv` is the
+:func:`in_csv_terms` restates a refusal in the file's terms (line and column, the
+``issuer.new`` column rather than ``"new": true``); :func:`template_csv` is the
 downloadable template with every column and an example row.
 """
 
@@ -20,6 +21,7 @@ import csv
 import difflib
 import io
 import re
+from dataclasses import replace
 from typing import Any
 
 from archive.errors import BadInput, Problem
@@ -52,6 +54,22 @@ EXAMPLE = {
 def column_of(key: str) -> str:
     """The CSV column a problem key names: ``responds_to[0].date`` → ``responds_to.date``."""
     return _INDEX.sub("", key)
+
+
+def in_csv_terms(error: BadInput) -> BadInput:
+    """The same refusal, each problem naming its CSV column, a new issuer or event made by
+    the ``.new`` column rather than by a JSON key, and no record label the file lacks."""
+    problems = []
+    for problem in error.problems:
+        column = column_of(problem.key) if problem.key else None
+        message = problem.message
+        if column in PARTS:
+            message = message.replace('add "new": true', f"put true in the {column}.new column")
+        record = problem.record
+        if record and record.startswith("#") and problem.line is not None:
+            record = None  # "#3 (line 4)": the line says it
+        problems.append(replace(problem, message=message, column=column, record=record))
+    return BadInput(problems, error.source, outcome=error.outcome)
 
 
 def read_csv(text: str, name: str) -> list[tuple[dict[str, Any], int]]:

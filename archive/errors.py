@@ -17,6 +17,7 @@ class Problem:
     key: str | None = None
     suggestion: str | None = None
     line: int | None = None
+    column: str | None = None  # in a CSV file, the column that holds the key
 
     def __str__(self) -> str:
         where = []
@@ -24,7 +25,9 @@ class Problem:
             where.append(f"line {self.line}")
         if self.record is not None:
             where.append(f"record {self.record}")
-        if self.key is not None:
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        elif self.key is not None:
             where.append(f"key '{self.key}'")
         text = (", ".join(where) + ": " if where else "") + self.message
         if self.suggestion:
@@ -57,6 +60,7 @@ class BadInput(ArchiveError):
             problems = [Problem(problems)]
         self.problems = problems
         self.source = source
+        self.outcome = outcome
         head = f"{source}: " if source else ""
         count = len(problems)
         summary = f"{count} problem{'s' if count != 1 else ''}; {outcome}"

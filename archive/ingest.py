@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from archive.csv_columns import read_csv
+from archive.csv_columns import in_csv_terms, read_csv
 from archive.errors import BadInput, Problem
 from archive.writes import Payload, Progress, Saved
 from vocab import RA
@@ -184,6 +184,10 @@ def import_files(archive: Archive, paths: list[Path], *, agent: str,
     saved: list[Saved] = []
     for path in paths:
         payloads = read_file(path, archive)
-        saved += archive.save(payloads, agent=agent, dayfirst=dayfirst, dry_run=dry_run,
-                              source=str(path), progress=progress(path) if progress else None)
+        try:
+            saved += archive.save(payloads, agent=agent, dayfirst=dayfirst, dry_run=dry_run,
+                                  source=str(path),
+                                  progress=progress(path) if progress else None)
+        except BadInput as error:
+            raise (in_csv_terms(error) if format_of(path.name) == "csv" else error) from None
     return saved

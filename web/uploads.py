@@ -32,7 +32,7 @@ from flask import (
 )
 
 from archive import Archive, BadInput
-from archive.csv_columns import column_of
+from archive.csv_columns import in_csv_terms
 from archive.errors import ArchiveError
 from archive.ingest import FORMATS, format_of, read_bytes
 from archive.record import parse_record
@@ -148,7 +148,7 @@ def check(job: UploadJob, archive: Archive) -> None:
         job.new = new_names(archive, payloads)
         job.state = "checked"
     except BadInput as error:
-        job.problems = [p.as_dict() for p in error.problems]
+        job.problems = [p.as_dict() for p in refusal(job, error).problems]
         job.message = str(error).split("\n", 1)[0]
         job.state = "refused"
     except ArchiveError as error:
@@ -162,7 +162,7 @@ def store(job: UploadJob, archive: Archive, auth: AuthStore) -> None:
         saved = archive.save(payloads, agent=job.agent.name, source=job.name,
                              progress=job.progress, dayfirst=job.dayfirst)
     except BadInput as error:  # the archive changed since the check
-        job.problems = [p.as_dict() for p in error.problems]
+        job.problems = [p.as_dict() for p in refusal(job, error).problems]
         job.message, job.state = str(error).split("\n", 1)[0], "refused"
         return
     except ArchiveError as error:
@@ -228,27 +228,28 @@ def new_names(archive: Archive, payloads: list[Payload]) -> dict[str, list[str]]
 
 def problem_rows(job: UploadJob) -> list[dict[str, str]]:
     """Each problem where the archivist finds it in the file: "line 4, column issuer" for
-    CSV (not the record's internal key path), "line 4, key date" otherwise, and what is
-    wrong in plain words."""
-    is_csv = format_of(job.name) == "csv"
+    CSV (see :func:`archive.csv_columns.in_csv_terms`), "line 4, key date" otherwise, and
+    what is wrong in plain words."""
     rows = []
     for problem in job.problems:
         key, line, record = problem.get("key"), problem.get("line"), problem.get("record")
         where = [f"line {line}"] if line else []
-        if record and not str(record).startswith("#"):
+        if record and not (str(record).startswith("#") and line):
             where.append(f"record {record}")
-        message = str(problem.get("message", ""))
-        if key:
-            column = column_of(str(key))
-            where.append(f"column {column}" if is_csv else f"key {key}")
-            if is_csv and column in ("issuer", "responds_to"):
-                message = message.replace('add "new": true',
-                                          f"put true in the {column}.new column")
-        message = message.removeprefix("is ")
+        if problem.get("column"):
+            where.append(f"column {problem['column']}")
+        elif key:
+            where.append(f"key {key}")
+        message = str(problem.get("message", "")).removeprefix("is ")
         if problem.get("suggestion"):
             message += f" (did you mean {problem['suggestion']}?)"
         rows.append({"where": ", ".join(where) or job.name, "message": message})
     return rows
+
+
+def refusal(job: UploadJob, error: BadInput) -> BadInput:
+    """A refusal in the terms of the uploaded file (its CSV columns, for CSV)."""
+    return in_csv_terms(error) if format_of(job.name) == "csv" else error
 
 
 def principal() -> Principal:
