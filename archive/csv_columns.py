@@ -68,7 +68,9 @@ def in_csv_terms(error: BadInput) -> BadInput:
         record = problem.record
         if record and record.startswith("#") and problem.line is not None:
             record = None  # "#3 (line 4)": the line says it
-        problems.append(replace(problem, message=message, column=column, record=record))
+        problems.append(replace(problem, message=message, column=problem.column or column,
+                                record=record))
+    problems.sort(key=lambda p: p.line or 0)  # in the file's order
     return BadInput(problems, error.source, outcome=error.outcome)
 
 
@@ -109,13 +111,13 @@ def _check_header(columns: list[str], name: str) -> None:
         if not column:
             problems.append(Problem(f"column {position} of the header has no name", line=1))
         elif columns.index(column) != position - 1:
-            problems.append(Problem(f"column '{column}' appears twice in the header", line=1))
+            problems.append(Problem("appears twice in the header", line=1, column=column))
         elif not known_column(column):
             close = difflib.get_close_matches(column, COLUMNS, n=1, cutoff=0.6)
             problems.append(Problem(
-                f"column '{column}' is not one the archive reads, so its values would be "
-                "lost; rename or remove it (the columns are listed in docs/archivists.md and "
-                "in the CSV template)", line=1, key=column,
+                "is not a column the archive reads, so its values would be lost; rename or "
+                "remove it (the columns are listed in docs/archivists.md and in the CSV "
+                "template)", line=1, column=column,
                 suggestion=f"'{close[0]}'" if close else None))
     if problems:
         raise BadInput(problems, name)

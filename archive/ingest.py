@@ -183,11 +183,15 @@ def import_files(archive: Archive, paths: list[Path], *, agent: str,
     """Import each file all or nothing; stop at the first refused file (BadInput)."""
     saved: list[Saved] = []
     for path in paths:
-        payloads = read_file(path, archive)
         try:
+            payloads = read_file(path, archive)
             saved += archive.save(payloads, agent=agent, dayfirst=dayfirst, dry_run=dry_run,
                                   source=str(path),
                                   progress=progress(path) if progress else None)
         except BadInput as error:
-            raise (in_csv_terms(error) if format_of(path.name) == "csv" else error) from None
+            if path.name.lower().removesuffix(".gz").endswith(".csv"):
+                error = in_csv_terms(error)
+            if dry_run:  # a check: nothing was going to be stored anyway
+                error = BadInput(error.problems, error.source, outcome="nothing would be stored")
+            raise error from None
     return saved

@@ -185,7 +185,8 @@ def test_csv_unknown_column_is_refused_with_its_name(app: Any) -> None:
     with pytest.raises(BadInput) as refused:
         archive.save(read_bytes(data, "csv", archive, "a.csv"), agent="t")
     problem = refused.value.problems[0]
-    assert "'isuer.kind'" in problem.message and problem.suggestion == "'issuer.kind'"
+    assert problem.column == "isuer.kind" and problem.suggestion == "'issuer.kind'"
+    assert str(problem).startswith("line 1, column 'isuer.kind': is not a column")
     assert problem.line == 1 and set(archive.record_ids()) == before
 
 
