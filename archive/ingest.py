@@ -179,14 +179,16 @@ def _parser_message(error: Exception) -> str:
 
 def import_files(archive: Archive, paths: list[Path], *, agent: str,
                  dayfirst: bool | None = None, dry_run: bool = False,
-                 progress: Callable[[Path], Progress | None] | None = None) -> list[Saved]:
-    """Import each file all or nothing; stop at the first refused file (BadInput)."""
+                 progress: Callable[[Path], Progress | None] | None = None,
+                 note: str | None = None) -> list[Saved]:
+    """Import each file all or nothing; stop at the first refused file (BadInput).
+    ``note`` (why) is kept with every version the import makes."""
     saved: list[Saved] = []
     for path in paths:
         try:
             payloads = read_file(path, archive)
             saved += archive.save(payloads, agent=agent, dayfirst=dayfirst, dry_run=dry_run,
-                                  source=str(path),
+                                  source=str(path), note=note,
                                   progress=progress(path) if progress else None)
         except BadInput as error:
             if path.name.lower().removesuffix(".gz").endswith(".csv"):

@@ -443,3 +443,26 @@ def test_parse_record_normalises_line_breaks_in_every_text_field() -> None:
     record, problems = parse_record({"title": "A\r\nB", "issuer": "X", "date": "2020",
                                      "summary": "S.\r\rT."})
     assert not problems and record.title["en"] == "A\nB" and record.summary == "S.\n\nT."
+
+
+# The command line ------------------------------------------------------------------------
+
+def test_import_note_and_validate_in_csv_terms(tmp_path: Path) -> None:
+    from archive import Archive
+    from tests.test_cli import run
+
+    folder = tmp_path / "data"
+    assert run(folder, "create").returncode == 0
+    good = tmp_path / "one.csv"
+    good.write_bytes(csv_bytes([{"id": "cli-note", "title": "T",
+                                 "issuer": "Tidetown Legal Aid", "date": "2024"}]))
+    bad = tmp_path / "two.csv"
+    bad.write_bytes(csv_bytes([{"title": "T", "issuer": "", "date": "2024"}]))
+    checked = run(folder, "validate", str(bad))
+    assert checked.returncode == 2
+    assert "line 2, column 'issuer': is required" in checked.stderr
+    assert "nothing would be stored" in checked.stderr
+    imported = run(folder, "import", "--note", "from the 2024 press folder", str(good))
+    assert imported.returncode == 0, imported.stderr
+    with Archive(folder) as archive:
+        assert archive.history("cli-note")[0].note == "from the 2024 press folder"

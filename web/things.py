@@ -346,8 +346,8 @@ def tombstone_page(archive: Archive, record_id: str) -> Page:
         graph.add((version.uri, RA.versionNumber, Literal(version.number)))
     graph.add((uri, RA.currentVersion, versions[-1].uri))
     data = {"uri": str(uri), "id": record_id, "deleted": versions[-1].time.isoformat(),
-            "versions": [{"number": v.number, "kind": v.kind, "time": v.time.isoformat()}
-                         for v in versions]}
+            "versions": [{"number": v.number, "kind": v.kind, "time": v.time.isoformat(),
+                          **({"note": v.note} if v.note else {})} for v in versions]}
     return Page(graph, data, {"uri": str(uri), "record_id": record_id, "versions": versions},
                 status=410)
 
