@@ -466,3 +466,14 @@ def test_import_note_and_validate_in_csv_terms(tmp_path: Path) -> None:
     assert imported.returncode == 0, imported.stderr
     with Archive(folder) as archive:
         assert archive.history("cli-note")[0].note == "from the 2024 press folder"
+
+
+def test_an_edit_of_a_statement_deleted_meanwhile_keeps_what_was_typed(
+        app: Any, client: Any, editor: str) -> None:
+    app.extensions["archive"].delete(SEED, agent="someone else")
+    response = client.post(f"/edit/{SEED}", data=form_data(
+        editor, title="My careful correction", expected_version="1"), headers=HTML)
+    page = doc(response)
+    assert response.status_code == 410
+    assert "deleted while you edited it" in page.xpath('//*[@id="conflict"]')[0].text_content()
+    assert page.xpath('//input[@name="title"]/@value') == ["My careful correction"]

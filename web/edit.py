@@ -33,6 +33,7 @@ from archive.suggest import Candidate, suggest
 from web.app import get_archive, get_index
 from web.edit_form import FIRST, Choice, StatementForm, date_preview, problems_by_field
 from web.signin import audit, current_agent, login_required
+from web.things import version_content
 
 bp = Blueprint("edit", __name__, url_prefix="/edit")
 COMPLETE_LIMIT = 12
@@ -149,6 +150,10 @@ def to_restore(record_id: str) -> Response:
 def edit(record_id: str) -> Any:
     archive = get_archive()
     version = current_state(archive, record_id)
+    if version is None and request.method == "POST":  # deleted while it was being edited
+        return render_form(StatementForm.from_request(request.form), record_id, status=410,
+                           conflict="It was deleted while you edited it. Restore a version "
+                                    "from its versions page, then apply your changes again.")
     if version is None:
         return to_restore(record_id)
     if request.method == "GET":
@@ -243,7 +248,7 @@ def version_changes(archive: Archive, record_id: str, versions: list[Any]
     for version in versions:
         if version.kind == "delete":
             continue
-        current = archive.version_record(record_id, version.number).to_json()
+        current = version_content(archive, record_id, version).to_json()
         if previous is not None:
             changes[version.number] = record_changes(previous, current)
         previous = current
