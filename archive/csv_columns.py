@@ -92,8 +92,8 @@ def read_csv(text: str, name: str) -> list[tuple[dict[str, Any], int]]:
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) > len(columns):
-                problems.append(Problem(f"has {len(cells)} cells but the header names "
-                                        f"{len(columns)} columns", line=line))
+                problems.append(Problem(f"has more cells ({len(cells)}) than the header has "
+                                        f"columns ({len(columns)})", line=line))
                 continue
             record = _record(dict(zip(columns, cells, strict=False)), line, problems)
             rows.append((record, line))
