@@ -251,13 +251,14 @@ class Archive:
         """Validate and store records (see :func:`archive.writes.save_records`)."""
         return writes.save_records(self, payloads, agent=agent, **options)
 
-    def delete(self, record_id: str, *, agent: str, expected_version: int | None = None
-               ) -> writes.Saved:
+    def delete(self, record_id: str, *, agent: str, expected_version: int | None = None,
+               note: str | None = None) -> writes.Saved:
         return writes.delete_record(self, record_id, agent=agent,
-                                    expected_version=expected_version)
+                                    expected_version=expected_version, note=note)
 
-    def restore(self, record_id: str, version: int, *, agent: str) -> writes.Saved:
-        return writes.restore_record(self, record_id, version, agent=agent)
+    def restore(self, record_id: str, version: int, *, agent: str, note: str | None = None
+                ) -> writes.Saved:
+        return writes.restore_record(self, record_id, version, agent=agent, note=note)
 
     def close(self) -> None:
         self.store.close()

@@ -17,6 +17,7 @@ class Problem:
     key: str | None = None
     suggestion: str | None = None
     line: int | None = None
+    column: str | None = None  # in a CSV file, the column that holds the key
 
     def __str__(self) -> str:
         where = []
@@ -24,7 +25,9 @@ class Problem:
             where.append(f"line {self.line}")
         if self.record is not None:
             where.append(f"record {self.record}")
-        if self.key is not None:
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        elif self.key is not None:
             where.append(f"key '{self.key}'")
         text = (", ".join(where) + ": " if where else "") + self.message
         if self.suggestion:
@@ -49,14 +52,18 @@ class BadInput(ArchiveError):
     status = 422
     exit_code = 2
 
-    def __init__(self, problems: list[Problem] | str, source: str | None = None) -> None:
+    def __init__(self, problems: list[Problem] | str, source: str | None = None, *,
+                 outcome: str = "nothing was stored") -> None:
+        """``outcome`` ends the summary line: what the refusal means for the caller (a
+        check that never stores says "nothing would be stored")."""
         if isinstance(problems, str):
             problems = [Problem(problems)]
         self.problems = problems
         self.source = source
+        self.outcome = outcome
         head = f"{source}: " if source else ""
         count = len(problems)
-        summary = f"{count} problem{'s' if count != 1 else ''}; nothing was stored"
+        summary = f"{count} problem{'s' if count != 1 else ''}; {outcome}"
         super().__init__(head + summary + "\n" + "\n".join(f"  - {p}" for p in problems))
 
 

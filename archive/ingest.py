@@ -7,17 +7,16 @@ so a file is imported all or nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
 from archive import settings
+from archive.csv_columns import in_csv_terms, read_csv
 from archive.errors import BadInput, Problem
 from archive.gunzip import gunzip_file
 from archive.rdf_guards import DocumentLoadRefused, refuse_doctype
@@ -116,51 +115,9 @@ def _read_jsonl(text: str, name: str) -> list[Payload]:
     return payloads
 
 
-_CSV_LISTS = {"responds_to", "references", "see_also", "topics", "places", "issuer"}
-
-
 def _read_csv(text: str, name: str) -> list[Payload]:
-    reader = csv.DictReader(io.StringIO(text), strict=True)
-    try:
-        rows = list(reader)
-    except csv.Error as error:
-        # line_num counts the lines read before the failing record
-        raise BadInput([Problem(f"malformed CSV: {error}", line=reader.line_num + 1)],
-                       name) from None
-    payloads = []
-    for number, row in enumerate(rows, start=2):
-        if None in row:
-            raise BadInput([Problem("has more cells than the header has columns", line=number)],
-                           name)
-        record: dict[str, Any] = {}
-        nested: dict[str, dict[str, str]] = {}
-        for column, cell in row.items():
-            cell = (cell or "").strip()
-            if not cell:
-                continue
-            key, _, sub = column.strip().partition(".")
-            if sub:  # issuer.kind, title.fr, responds_to.date …
-                nested.setdefault(key, {})[sub] = cell
-            elif key in _CSV_LISTS:
-                parts = [part.strip() for part in cell.split("|") if part.strip()]
-                record[key] = parts if key != "issuer" or len(parts) > 1 else parts[0]
-            else:
-                record[key] = cell
-        for key, values in nested.items():
-            record[key] = _merge_nested(key, record.get(key), values)
-        payloads.append(Payload(record, number))
-    return payloads
-
-
-def _merge_nested(key: str, current: Any, values: dict[str, str]) -> Any:
-    if key == "title":
-        merged = {"en": current} if isinstance(current, str) else {}
-        return {**merged, **values}
-    if key in ("issuer", "responds_to"):
-        name = current[0] if isinstance(current, list) and current else current
-        entry = {"name": name, **values} if name else dict(values)
-        return entry if key == "issuer" else [entry]
-    return {**values}
+    """Rows as records; the columns are mapped in :mod:`archive.csv_columns`."""
+    return [Payload(record, line) for record, line in read_csv(text, name)]
 
 
 def _read_rdf(text: str, fmt: str, archive: Archive, name: str) -> list[Payload]:
@@ -216,11 +173,21 @@ def _parser_message(error: Exception) -> str:
 
 def import_files(archive: Archive, paths: list[Path], *, agent: str,
                  dayfirst: bool | None = None, dry_run: bool = False,
-                 progress: Callable[[Path], Progress | None] | None = None) -> list[Saved]:
-    """Import each file all or nothing; stop at the first refused file (BadInput)."""
+                 progress: Callable[[Path], Progress | None] | None = None,
+                 note: str | None = None) -> list[Saved]:
+    """Import each file all or nothing; stop at the first refused file (BadInput).
+    ``note`` (why) is kept with every version the import makes."""
     saved: list[Saved] = []
     for path in paths:
-        payloads = read_file(path, archive)
-        saved += archive.save(payloads, agent=agent, dayfirst=dayfirst, dry_run=dry_run,
-                              source=str(path), progress=progress(path) if progress else None)
+        try:
+            payloads = read_file(path, archive)
+            saved += archive.save(payloads, agent=agent, dayfirst=dayfirst, dry_run=dry_run,
+                                  source=str(path), note=note,
+                                  progress=progress(path) if progress else None)
+        except BadInput as error:
+            if path.name.lower().removesuffix(".gz").endswith(".csv"):
+                error = in_csv_terms(error)
+            if dry_run:  # a check: nothing was going to be stored anyway
+                error = BadInput(error.problems, error.source, outcome="nothing would be stored")
+            raise error from None
     return saved

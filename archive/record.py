@@ -128,7 +128,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.problem(key, f"expected text, got {_kind(value)}")
             return None
-        text = str(value)
+        text = normalize_newlines(str(value))
         if not text.strip():
             self.problem(key, "is empty")
             return None
@@ -204,6 +204,12 @@ class _Reader:
                 prefix = f"{where}." if where else ""
                 self.problem(f"{prefix}{key}", f"is not a known key (known: {', '.join(known)})",
                              f"'{close[0]}'" if close else None)
+
+
+def normalize_newlines(text: str) -> str:
+    """``text`` with every line break as LF: browsers send CRLF from a textarea, Windows
+    files carry CRLF, old Mac files CR, and paragraphs are blank LF lines everywhere else."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _kind(value: Any) -> str:

@@ -1,15 +1,25 @@
 """Suggestions from a statement's text: treaties it names, dates, "see also" lines, topics.
 
-Suggestions are for the archivist to accept or not; nothing here changes a record.
+Suggestions are for the archivist to accept or not; nothing here changes a record. Every
+suggestion offered for use can be saved as it is: a "see also" line that names another
+statement becomes that statement's id when the archive holds it (found by its title, with
+the issuer's name allowed in front), and is reported as not in the archive otherwise.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, RDFS
+
 from archive.dates import DateError, parse_date
+from archive.record import ID_PATTERN, normalize_newlines, url_problem
+from vocab import RA
 from vocab.thesaurus import Thesaurus
 
 if TYPE_CHECKING:
@@ -37,18 +47,96 @@ class Suggestion:
     value: str
     evidence: str
     reason: str
+    #: False for what the text names but the archive cannot link to (nothing to "use").
+    usable: bool = True
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, str | bool]:
         return asdict(self)
 
 
-def suggest(archive: Archive, text: str) -> list[Suggestion]:
-    """Everything the text suggests, treaties first, in order of appearance within a key."""
+#: A statement the archive holds: (id, title, issuer names joined).
+Candidate = tuple[str, str, str]
+#: Statements whose title may be the one a see-also line names (e.g. from the search index).
+Candidates = Callable[[str], list[Candidate]]
+#: How alike a see-also line and a title (or "issuer title") must be to name that statement.
+SAME_TITLE = 0.75
+
+
+def suggest(archive: Archive, text: str, candidates: Candidates | None = None
+            ) -> list[Suggestion]:
+    """Everything the text suggests, treaties first, in order of appearance within a key.
+
+    ``candidates`` proposes statements for a see-also line that is neither an address nor
+    an id; without it the store's titles are scanned (:func:`titles_like`).
+    """
+    text = normalize_newlines(text)
+    lookup = candidates or (lambda line: titles_like(archive, line))
+    see_also = [resolve_see_also(archive, s, lookup) for s in _see_also(text)]
     return [*_concepts(archive.thesauri["treaties"], "references", text, strict_case=True),
-            *_dates(text), *_see_also(text),
+            *_dates(text), *see_also,
             *_concepts(archive.thesauri["topics"], "topics", text, strict_case=False)]
 
 
+def resolve_see_also(archive: Archive, found: Suggestion, candidates: Candidates
+                     ) -> Suggestion:
+    """A see-also target as something saving accepts: an outside address, the id of a
+    statement in the archive, or (not usable) the words, reported as not in the archive."""
+    target = found.value
+    if "://" in target and url_problem(target) is None:
+        record_id = archive.uris.record_id(target)
+        if record_id and archive.known(record_id):
+            return Suggestion("see_also", record_id, found.evidence,
+                              "the address of a statement in the archive")
+        return found
+    if ID_PATTERN.match(target) and archive.known(target):
+        return Suggestion("see_also", target, found.evidence, "the id of a statement in the "
+                                                               "archive")
+    best = best_candidate(target, candidates(target))
+    if best is not None:
+        record_id, title, _ = best
+        return Suggestion("see_also", record_id, found.evidence,
+                          f"a 'see also' line naming “{title}”, a statement in the archive")
+    return Suggestion("see_also", target, found.evidence,
+                      "a 'see also' line naming a statement that is not in the archive: add "
+                      "it first, or give its web address", usable=False)
+
+
+def best_candidate(line: str, candidates: list[Candidate]) -> Candidate | None:
+    """The candidate whose title (alone or after its issuer) reads most like ``line``."""
+    words = _words(line)
+    scored = []
+    for candidate in candidates:
+        _, title, issuer = candidate
+        score = max(_likeness(words, _words(title)),
+                    _likeness(words, _words(f"{issuer} {title}")))
+        scored.append((score, candidate))
+    score, best = max(scored, default=(0.0, None), key=lambda item: item[0])
+    return best if score >= SAME_TITLE else None
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def _likeness(a: list[str], b: list[str]) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() if a and b else 0.0
+
+
+def titles_like(archive: Archive, line: str, limit: int = 50) -> list[Candidate]:
+    """Current statements whose title holds the two longest words of ``line``, with their
+    issuers' names (a scan of the titles: for the command line and tests; the web form
+    asks the search index instead)."""
+    words = sorted(set(_words(line)), key=len, reverse=True)[:2]
+    if not words:
+        return []
+    contains = " && ".join(f"CONTAINS(LCASE(STR(?t)), {ox.Literal(w)})" for w in words)
+    rows = archive.store.select(
+        f"SELECT ?id ?t (GROUP_CONCAT(?n; separator=' ') AS ?issuers) WHERE {{ "
+        f"GRAPH ?g {{ ?g a <{RA.Statement}> ; <{DCTERMS.identifier}> ?id ; "
+        f"<{DCTERMS.title}> ?t . OPTIONAL {{ ?g <{RA.issuer}> ?i }} }} "
+        f"OPTIONAL {{ GRAPH ?i {{ ?i <{RDFS.label}> ?n }} }} FILTER({contains}) }} "
+        f"GROUP BY ?id ?t LIMIT {limit}")
+    return [(str(row["id"]), str(row["t"]), str(row.get("issuers") or "")) for row in rows]
 def _concepts(thesaurus: Thesaurus, key: str, text: str, strict_case: bool) -> list[Suggestion]:
     found: dict[str, tuple[int, Suggestion]] = {}
     for concept in thesaurus:

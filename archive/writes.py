@@ -16,6 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from archive.changelog import Change, change_graph, now
 from archive.errors import BadInput, Gone, NotFound, PreconditionFailed, Problem
 from archive.history import (
+    checked_note,
     current_version,
     read_history,
     snapshot_graph,
@@ -56,13 +57,16 @@ class Saved:
 def save_records(archive: Archive, payloads: Sequence[Payload | dict[str, Any]], *,
                  agent: str, replace: bool = False, dayfirst: bool | None = None,
                  expected_version: int | None = None, dry_run: bool = False,
-                 source: str | None = None, progress: Progress | None = None) -> list[Saved]:
+                 source: str | None = None, progress: Progress | None = None,
+                 note: str | None = None) -> list[Saved]:
     """Validate every record, then store them all in one transaction, or refuse them all.
 
     ``replace`` edits existing records (``id`` required); otherwise every record is new and
     an id already used, even by a deleted record, is refused. ``expected_version`` is the
     version the caller edited (HTTP If-Match). ``dry_run`` validates and stores nothing.
+    ``note`` (why the change was made) is kept on every version this write creates.
     """
+    note = checked_note(note)
     items = [p if isinstance(p, Payload) else Payload(p) for p in payloads]
     problems: list[Problem] = []
     records: list[tuple[Record, str, int | None]] = []
@@ -77,7 +81,8 @@ def save_records(archive: Archive, payloads: Sequence[Payload | dict[str, Any]],
     with archive.store.lock:  # one writer at a time: ids and shared names stay unique
         saved = _validate_and_store(archive, records, problems, agent=agent, replace=replace,
                                     dayfirst=dayfirst, expected_version=expected_version,
-                                    dry_run=dry_run, source=source, progress=progress)
+                                    dry_run=dry_run, source=source, progress=progress,
+                                    note=note)
     if progress:
         progress(len(records), len(records), "stored")
     if not dry_run:
@@ -88,7 +93,8 @@ def save_records(archive: Archive, payloads: Sequence[Payload | dict[str, Any]],
 def _validate_and_store(archive: Archive, records: list[tuple[Record, str, int | None]],
                         problems: list[Problem], *, agent: str, replace: bool,
                         dayfirst: bool | None, expected_version: int | None, dry_run: bool,
-                        source: str | None, progress: Progress | None) -> list[Saved]:
+                        source: str | None, progress: Progress | None,
+                        note: str | None = None) -> list[Saved]:
     batch = Batch()
     try:
         _assign_ids(archive, records, batch, replace, expected_version, problems)
@@ -99,12 +105,13 @@ def _validate_and_store(archive: Archive, records: list[tuple[Record, str, int |
         if not problems:
             problems += _check_shapes(archive, batch, records)
         if problems:
-            raise BadInput(problems, source)
+            raise BadInput(problems, source, outcome="nothing would be stored" if dry_run
+                           else "nothing was stored")
         if dry_run:
             archive.resources.forget()  # names minted for the preview are not in the store
             return [Saved(r.id or "", "update" if replace else "create", 0, 0)
                     for r, _, _ in records]
-        return _store(archive, batch, [r for r, _, _ in records], replace, agent)
+        return _store(archive, batch, [r for r, _, _ in records], replace, agent, note)
     except BaseException:
         archive.resources.forget()
         raise
@@ -243,8 +250,8 @@ def _owner(node: object, subjects: list[URIRef], batch: Batch, labels: dict[URIR
     return None
 
 
-def _store(archive: Archive, batch: Batch, records: list[Record], replace: bool, agent: str
-           ) -> list[Saved]:
+def _store(archive: Archive, batch: Batch, records: list[Record], replace: bool, agent: str,
+           note: str | None = None) -> list[Saved]:
     graphs = archive.uris
     with archive.store.lock:
         sequence = archive.last_sequence()
@@ -262,7 +269,7 @@ def _store(archive: Archive, batch: Batch, records: list[Record], replace: bool,
                 remove += _supersede(archive, record.id, state[0], add)
             change = Change(sequence, record.id, kind, time, number, agent)
             add += quads_of(graph, subject)
-            add += _logged(archive, change)
+            add += _logged(archive, change, note)
             saved.append(Saved(record.id, kind, number, sequence))
         for uri, graph in batch.resources.items():
             add += quads_of(graph, uri)
@@ -283,8 +290,9 @@ def _supersede(archive: Archive, record_id: str, number: int, add: list) -> list
 
 
 def delete_record(archive: Archive, record_id: str, *, agent: str,
-                  expected_version: int | None = None) -> Saved:
+                  expected_version: int | None = None, note: str | None = None) -> Saved:
     """Delete a record: a tombstone version; its history and id stay."""
+    note = checked_note(note)
     graphs = archive.uris
     with archive.store.lock:
         state = _current_or_raise(archive, record_id)
@@ -293,7 +301,7 @@ def delete_record(archive: Archive, record_id: str, *, agent: str,
                                      f"(version {state[0]}, not {expected_version})")
         sequence = archive.last_sequence() + 1
         change = Change(sequence, record_id, "delete", now(), state[0] + 1, agent)
-        add = _logged(archive, change)
+        add = _logged(archive, change, note)
         remove = _supersede(archive, record_id, state[0], add)
         archive.store.apply(add, remove, [graphs.statement(record_id)])
         archive.advance(sequence)
@@ -301,8 +309,10 @@ def delete_record(archive: Archive, record_id: str, *, agent: str,
     return Saved(record_id, "delete", change.version, sequence)
 
 
-def restore_record(archive: Archive, record_id: str, version: int, *, agent: str) -> Saved:
+def restore_record(archive: Archive, record_id: str, version: int, *, agent: str,
+                   note: str | None = None) -> Saved:
     """Make an earlier version current again (also brings back a deleted record)."""
+    note = checked_note(note)
     graphs = archive.uris
     with archive.store.lock:
         versions = {v.number: v for v in read_history(archive.store, graphs, record_id)}
@@ -319,7 +329,7 @@ def restore_record(archive: Archive, record_id: str, version: int, *, agent: str
             raise NotFound(f"version {version} of '{record_id}' has no stored content")
         sequence = archive.last_sequence() + 1
         change = Change(sequence, record_id, "restore", now(), latest.number + 1, agent)
-        add = quads_of(content, graphs.statement(record_id)) + _logged(archive, change)
+        add = quads_of(content, graphs.statement(record_id)) + _logged(archive, change, note)
         if latest.kind == "delete":
             remove = quads_of(Graph().add((graphs.statement(record_id), RA.currentVersion,
                                            latest.uri)), graphs.history(record_id))
@@ -331,10 +341,11 @@ def restore_record(archive: Archive, record_id: str, version: int, *, agent: str
     return Saved(record_id, "restore", change.version, sequence)
 
 
-def _logged(archive: Archive, change: Change) -> list:
-    """The quads recording a change: its version in the history and its change-log entry."""
+def _logged(archive: Archive, change: Change, note: str | None = None) -> list:
+    """The quads recording a change: its version (with the note) in the history and its
+    change-log entry."""
     graphs = archive.uris
-    return (quads_of(version_graph(graphs, change), graphs.history(change.record_id))
+    return (quads_of(version_graph(graphs, change, note), graphs.history(change.record_id))
             + quads_of(change_graph(graphs, change), graphs.changes))
 
 

@@ -193,7 +193,8 @@ def test_add_a_statement_with_a_validation_error_corrected(app: Any, client: Any
     date_field = page[page.index('id="field-date"'):page.index('id="field-type"')]
     assert "not a real date" in date_field and 'aria-invalid="true"' in date_field
     treaties = page[page.index('id="field-references"'):page.index('id="field-topics"')]
-    assert "CEDAWW" in treaties and "Did you mean CEDAW" in treaties
+    assert "CEDAWW" in treaties and "Did you mean" in treaties
+    assert 'name="accept" value="fix|reference|0|CEDAW"' in treaties  # taken in one click
     assert 'value="Statement on the closure of civic space"' in page  # nothing lost
     assert "respect the ICCPR.</textarea>" in page
     assert 'value="women&#39;s rights" checked' in page
@@ -365,7 +366,7 @@ def test_a_statement_with_several_versions_shows_each_change(app: Any, client: A
     archive.save([{**record, "summary": "First changed summary."}], agent="ed", replace=True)
     archive.save([{**record, "summary": "Second changed summary."}], agent="ed", replace=True)
     page = html.fromstring(client.get(f"/statements/{SEED}", headers=HTML).data)
-    entries = page.xpath('//section[@class="history"]/ol/li')
+    entries = page.xpath('//section[@class="history"]/ul/li')
     assert len(entries) == 3
     newest, middle, oldest = (entry.xpath('.//pre[@class="diff"]') for entry in entries)
     assert not oldest

@@ -205,14 +205,15 @@ def test_history_shows_versions_and_a_readable_diff(make_app: Any, store_backend
                  agent="editor-ann", replace=True)
     client = app.test_client()
     doc = things_page(client, f"/statements/{SEED}")
-    items = doc.xpath('//section[@class="history"]/ol/li')
+    items = doc.xpath('//section[@class="history"]/ul/li')
     assert len(items) == 2
     assert "update by editor-ann" in items[0].text_content()
-    diff = items[0].xpath('.//pre[@class="diff"]')[0]
-    removed = [s.text for s in diff.xpath('.//span[@class="removed"]')]
-    added = [s.text for s in diff.xpath('.//span[@class="added"]')]
-    assert any("National Human Rights Cities Alliance Press" in line for line in removed)
-    assert any("A corrected title" in line for line in added)
+    changes = items[0].xpath('.//dl[@class="changes"]')[0]  # field by field
+    assert [dt.text for dt in changes.xpath("dt")] == ["Title", "Topics"]
+    title = changes.xpath("dd")[0]
+    assert title.findtext("del").startswith("National Human Rights Cities Alliance Press")
+    assert title.findtext("ins") == "A corrected title"
+    assert "multilateralism" in changes.xpath("dd")[1].findtext("ins")
     old = things_page(client, f"/statements/{SEED}/versions/1")
     assert old.findtext(".//h1").startswith("National Human Rights Cities Alliance")
     assert "See the current version (2)" in old.text_content()

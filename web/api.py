@@ -100,7 +100,13 @@ def read_history(record_id: str) -> Any:
     """Every version of a statement: number, kind, time and agent."""
     versions = get_archive().history(record_id)
     return jsonify([{"version": v.number, "kind": v.kind, "time": str(v.time),
-                     "agent": v.agent} for v in versions])
+                     "agent": v.agent, **({"note": v.note} if v.note else {})}
+                    for v in versions])
+
+
+def _note() -> str | None:
+    """The archivist's note on why (``?note=…``), kept with the version the write makes."""
+    return request.args.get("note")
 
 
 @bp.post("/statements")
@@ -109,7 +115,7 @@ def create_statements() -> Any:
     """Create one statement or a batch (all or nothing): 201 with Location."""
     archive = get_archive()
     payloads = _payloads(archive)
-    saved = archive.save(payloads, agent=_agent_name(), source="request body")
+    saved = archive.save(payloads, agent=_agent_name(), source="request body", note=_note())
     for item in saved:
         audit("create", item.id, item.version)
     response = jsonify({"saved": [_described(archive, s) for s in saved]})
@@ -136,7 +142,8 @@ def replace_statement(record_id: str) -> Any:
         if expected != version:
             raise PreconditionFailed(_stale(record_id, expected, version))
         saved = archive.save([payload], agent=_agent_name(), replace=True,
-                             expected_version=expected, source="request body")[0]
+                             expected_version=expected, source="request body",
+                             note=_note())[0]
     audit("update", saved.id, saved.version)
     response = jsonify({"saved": [_described(archive, saved)]})
     response.headers["ETag"] = statement_etag(saved.id, saved.version)
@@ -176,7 +183,8 @@ def delete_statement(record_id: str) -> Any:
             raise Gone(f"statement '{record_id}' is already deleted")
         if expected != version:
             raise PreconditionFailed(_stale(record_id, expected, version))
-        saved = archive.delete(record_id, agent=_agent_name(), expected_version=expected)
+        saved = archive.delete(record_id, agent=_agent_name(), expected_version=expected,
+                               note=_note())
     audit("delete", saved.id, saved.version)
     return jsonify({"saved": [_described(archive, saved)]})
 
@@ -184,7 +192,8 @@ def delete_statement(record_id: str) -> Any:
 @bp.post("/statements/<record_id>/restore")
 @login_required("editor")
 def restore_statement(record_id: str) -> Any:
-    """Make an earlier version current again: body ``{"version": n}``; If-Match optional."""
+    """Make an earlier version current again: body ``{"version": n}`` (and an optional
+    ``"note"``); If-Match optional."""
     archive = get_archive()
     body = request.get_json(silent=True)
     wanted = body.get("version") if isinstance(body, dict) else None
@@ -196,7 +205,8 @@ def restore_statement(record_id: str) -> Any:
         version, _ = _current(archive, record_id)
         if expected is not None and expected != version:
             raise PreconditionFailed(_stale(record_id, expected, version))
-        saved = archive.restore(record_id, wanted, agent=_agent_name())
+        note = body.get("note") if isinstance(body.get("note"), str) else _note()
+        saved = archive.restore(record_id, wanted, agent=_agent_name(), note=note)
     audit("restore", saved.id, saved.version, f"restored version {wanted}")
     response = jsonify({"saved": [_described(archive, saved)]})
     response.headers["ETag"] = statement_etag(saved.id, saved.version)

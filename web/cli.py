@@ -100,7 +100,7 @@ def create(ctx: Context, sample: bool) -> None:
 
 
 def _import(archive: Archive, paths: list[Path], *, agent: str, dayfirst: bool | None = None,
-            dry_run: bool = False) -> list[Any]:
+            dry_run: bool = False, note: str | None = None) -> list[Any]:
     bars: list[tqdm] = []
 
     def progress(path: Path) -> Callable[[int, int, str], None]:
@@ -117,7 +117,7 @@ def _import(archive: Archive, paths: list[Path], *, agent: str, dayfirst: bool |
 
     try:
         return import_files(archive, paths, agent=agent, dayfirst=dayfirst, dry_run=dry_run,
-                            progress=progress)
+                            progress=progress, note=note)
     finally:
         for bar in bars:
             bar.close()
@@ -131,12 +131,15 @@ _DATE_ORDER = click.Choice(["day", "month"])
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--first", "first", type=_DATE_ORDER, default=None,
               help="In numeric dates such as 03/04/2018, which comes first.")
+@click.option("--note", default=None,
+              help="Why: kept with every version this import makes, shown in the history.")
 @click.pass_obj
-def import_(ctx: Context, files: tuple[Path, ...], first: str | None) -> None:
+def import_(ctx: Context, files: tuple[Path, ...], first: str | None, note: str | None
+            ) -> None:
     """Import records from .json, .jsonl, .csv, .ttl, .jsonld, .nq, .trig (each all or nothing)."""
     with ctx.archive(follow=False) as (archive, index):
         try:
-            saved = _import(archive, list(files), agent=_agent(),
+            saved = _import(archive, list(files), agent=_agent(), note=note,
                             dayfirst=None if first is None else first == "day")
         finally:
             assert index is not None

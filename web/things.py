@@ -7,9 +7,7 @@ renders it in whatever format was negotiated. A deleted statement answers 410 wi
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import json
 import re
 import weakref
 from collections import Counter
@@ -33,8 +31,8 @@ from rdflib.namespace import DCTERMS, ORG, OWL, SKOS, XSD
 
 from archive import Archive, Gone, NotFound
 from archive.dates import DateError, from_literal
-from archive.history import snapshot_graph
-from archive.record import ID_PATTERN, Record
+from archive.history import record_changes, snapshot_graph
+from archive.record import ID_PATTERN, Record, normalize_newlines
 from vocab import MODEL_FILES, RA, SCHEME_FILES, VOCAB_DIR
 from web import charts
 from web.app import get_archive, get_index
@@ -237,7 +235,8 @@ def statement_page(archive: Archive, record_id: str, versions: list[Any] | None 
         "record": record, "uri": str(uri), "relations": relations,
         "date": date_text(graph.value(uri, DCTERMS.issued)),
         "date_iso": str(graph.value(uri, DCTERMS.issued) or ""),
-        "paragraphs": [p.strip() for p in (record.text or "").split("\n\n") if p.strip()],
+        "paragraphs": [p.strip() for p in normalize_newlines(record.text or "").split("\n\n")
+                       if p.strip()],
         "history": history_entries(archive, record_id, versions, record),
         "graph_svg": charts.relation_graph(record.title_text(), relations),
         "citation": citation(record, graph, uri),
@@ -284,7 +283,8 @@ def short_url(url: str, limit: int = 60) -> str:
 
 def history_entries(archive: Archive, record_id: str, versions: list[Any],
                     current_record: Record) -> list[dict]:
-    """Versions newest first, each with a readable diff from the one before it.
+    """Versions newest first, each with its note and the fields it changed from the
+    version with content before it (:func:`archive.history.record_changes`).
 
     ``current_record`` is the content of the newest version; older ones are read from
     their snapshots, and only when there is something to compare (two versions with content).
@@ -292,19 +292,16 @@ def history_entries(archive: Archive, record_id: str, versions: list[Any],
     with_content = sum(version.kind != "delete" for version in versions)
     entries, previous = [], None
     for version in versions:
-        lines: list[str] = []
+        changes: list[Any] = []
         if version.kind != "delete" and with_content > 1:
             record = (current_record if version is versions[-1]
                       else version_content(archive, record_id, version))
-            current = json.dumps(record.to_json(), indent=2, ensure_ascii=False,
-                                 sort_keys=True).splitlines()
+            current = record.to_json()
             if previous is not None:
-                lines = list(difflib.unified_diff(
-                    previous, current, f"version {version.number - 1}",
-                    f"version {version.number}", lineterm="", n=1))
+                changes = record_changes(previous, current)
             previous = current
         entries.append({"number": version.number, "kind": version.kind, "agent": version.agent,
-                        "time": version.time, "diff": lines[2:] if lines else [],
+                        "time": version.time, "note": version.note, "changes": changes,
                         "href": url_for("things.version", record_id=record_id,
                                         number=version.number)
                         if version.kind != "delete" else None})
@@ -349,8 +346,8 @@ def tombstone_page(archive: Archive, record_id: str) -> Page:
         graph.add((version.uri, RA.versionNumber, Literal(version.number)))
     graph.add((uri, RA.currentVersion, versions[-1].uri))
     data = {"uri": str(uri), "id": record_id, "deleted": versions[-1].time.isoformat(),
-            "versions": [{"number": v.number, "kind": v.kind, "time": v.time.isoformat()}
-                         for v in versions]}
+            "versions": [{"number": v.number, "kind": v.kind, "time": v.time.isoformat(),
+                          **({"note": v.note} if v.note else {})} for v in versions]}
     return Page(graph, data, {"uri": str(uri), "record_id": record_id, "versions": versions},
                 status=410)
 

@@ -65,6 +65,8 @@ class UploadJob:
     problems: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
     created: float = field(default_factory=time.time)
+    dayfirst: bool | None = None  # how numeric dates such as 03/04/2018 are read
+    new: dict[str, list[str]] = field(default_factory=dict)  # kind → names the file creates
     idle: threading.Event = field(default_factory=threading.Event)
 
     def progress(self, done: int, total: int, stage: str) -> None:

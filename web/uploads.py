@@ -4,7 +4,9 @@ The uploaded file is kept in ``DATA_DIR/uploads`` and worked on in the backgroun
 (web/upload_jobs.py: each archivist's limits, the shared upload threads, the sweeper),
 twice: first a dry run of the one write path (what will be added, every problem), then,
 once the archivist confirms, the real save. The page polls a small progress endpoint
-(or refreshes itself without JavaScript) while a job runs.
+(or refreshes itself without JavaScript) while a job runs. The preview lists the issuers,
+events and places the file will create (:func:`new_names`), and each problem by the
+file's line and, for CSV, its column (:func:`problem_rows`).
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from flask import (
 )
 
 from archive import Archive, BadInput
+from archive.csv_columns import in_csv_terms
 from archive.errors import ArchiveError
 from archive.ingest import FORMATS, format_of, read_file
+from archive.record import parse_record
+from archive.writes import Payload
 from web.app import get_archive
 from web.auth import AuthStore, Principal
 from web.signin import current_agent, get_auth, login_required
@@ -84,14 +89,15 @@ def check(job: UploadJob, archive: Archive) -> None:
         payloads = _payloads(job, archive)
         job.total = len(payloads)
         saved = archive.save(payloads, agent=job.agent.name, dry_run=True, source=job.name,
-                             progress=job.progress)
+                             progress=job.progress, dayfirst=job.dayfirst)
         job.count = len(saved)
         job.records = [_summary(p.data, s.id) for p, s in zip(payloads[:PREVIEW_ROWS],
                                                               saved[:PREVIEW_ROWS],
                                                               strict=False)]
+        job.new = new_names(archive, payloads)
         job.state = "checked"
     except BadInput as error:
-        job.problems = [p.as_dict() for p in error.problems]
+        job.problems = [p.as_dict() for p in refusal(job, error).problems]
         job.message = str(error).split("\n", 1)[0]
         job.state = "refused"
     except ArchiveError as error:
@@ -103,9 +109,9 @@ def store(job: UploadJob, archive: Archive, auth: AuthStore) -> None:
     try:
         payloads = _payloads(job, archive)
         saved = archive.save(payloads, agent=job.agent.name, source=job.name,
-                             progress=job.progress)
+                             progress=job.progress, dayfirst=job.dayfirst)
     except BadInput as error:  # the archive changed since the check
-        job.problems = [p.as_dict() for p in error.problems]
+        job.problems = [p.as_dict() for p in refusal(job, error).problems]
         job.message, job.state = str(error).split("\n", 1)[0], "refused"
         return
     except ArchiveError as error:
@@ -116,7 +122,8 @@ def store(job: UploadJob, archive: Archive, auth: AuthStore) -> None:
                    f"uploaded in {job.name}")
     job.records = [{**r, "id": s.id} for r, s in zip(job.records, saved, strict=False)]
     job.done = job.total = job.count = len(saved)
-    job.message, job.state = f"{len(saved)} statements stored", "stored"
+    job.message = f"{len(saved)} statement{'s' if len(saved) != 1 else ''} stored"
+    job.state = "stored"
 
 
 def _summary(data: Any, record_id: str) -> dict[str, Any]:
@@ -128,6 +135,57 @@ def _summary(data: Any, record_id: str) -> dict[str, Any]:
             "title": next(iter(title.values()), "") if isinstance(title, dict) else str(title),
             "issuer": "; ".join(i.get("name", "") if isinstance(i, dict) else str(i)
                                 for i in issuers)}
+
+
+def new_names(archive: Archive, payloads: list[Payload]) -> dict[str, list[str]]:
+    """The issuers, events and places the checked file names that the archive does not
+    hold yet (storing it creates them), by kind, each name once, in the file's order."""
+    found: dict[str, dict[str, str]] = {"issuers": {}, "events": {}, "places": {}}
+
+    def note(kind: str, name: str | None) -> None:
+        if name and archive.resources.find(kind, name) is None:
+            found[kind].setdefault(name.casefold(), name)
+
+    for payload in payloads:
+        record, _ = parse_record(payload.data)
+        if record is None:
+            continue
+        for agent in record.issuers:
+            if not agent.uri or not archive.uris.split(agent.uri):
+                note("issuers", agent.name)
+            note("issuers", agent.part_of)
+        for event in record.responds_to:
+            note("events", event.name)
+            note("places", event.place)
+        for place in record.places:
+            note("places", place)
+    return {kind: list(names.values()) for kind, names in found.items() if names}
+
+
+def problem_rows(job: UploadJob) -> list[dict[str, str]]:
+    """Each problem where the archivist finds it in the file: "line 4, column issuer" for
+    CSV (see :func:`archive.csv_columns.in_csv_terms`), "line 4, key date" otherwise, and
+    what is wrong in plain words."""
+    rows = []
+    for problem in job.problems:
+        key, line, record = problem.get("key"), problem.get("line"), problem.get("record")
+        where = [f"line {line}"] if line else []
+        if record and not (str(record).startswith("#") and line):
+            where.append(f"record {record}")
+        if problem.get("column"):
+            where.append(f"column {problem['column']}")
+        elif key:
+            where.append(f"key {key}")
+        message = str(problem.get("message", "")).removeprefix("is ")
+        if problem.get("suggestion"):
+            message += f" (did you mean {problem['suggestion']}?)"
+        rows.append({"where": ", ".join(where) or job.name, "message": message})
+    return rows
+
+
+def refusal(job: UploadJob, error: BadInput) -> BadInput:
+    """A refusal in the terms of the uploaded file (its CSV columns, for CSV)."""
+    return in_csv_terms(error) if format_of(job.name) == "csv" else error
 
 
 def principal() -> Principal:
@@ -167,6 +225,7 @@ def receive() -> Any:
         if refused.retry_after:
             response.headers["Retry-After"] = str(refused.retry_after)
         return response
+    job.dayfirst = {"day": True, "month": False}.get(request.form.get("first", ""))
     run_in_background(job, check, get_archive())
     return redirect(url_for("uploads.status", token=job.token), code=303)
 
@@ -175,7 +234,8 @@ def receive() -> Any:
 @login_required("editor")
 def status(token: str) -> str:
     job = find(token, principal())
-    return render_template("edit/upload_status.html", job=job, preview=job.records[:PREVIEW_ROWS])
+    return render_template("edit/upload_status.html", job=job, preview=job.records[:PREVIEW_ROWS],
+                           problems=problem_rows(job))
 
 
 @bp.get("/<token>/progress")

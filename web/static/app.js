@@ -1,6 +1,6 @@
 /* Progressive enhancement for the archive's pages; everything works without it.
    Statement form: live date preview, autocomplete from existing names and thesauri,
-   suggestions from the pasted text accepted with a click, "add another" rows.
+   suggestions from the pasted text accepted with a click, "add another" and "remove" rows.
    Upload page: progress polling. No framework, no third-party code. */
 (function () {
   "use strict";
@@ -30,14 +30,17 @@
     var input = form.querySelector("[data-date-preview]");
     if (!input) { return; }
     var out = document.getElementById(input.getAttribute("data-date-preview"));
+    var first = form.querySelector("#first");
     var update = debounce(function () {
       if (!input.value.trim()) { out.textContent = ""; out.classList.remove("bad"); return; }
-      getJSON(withParams(form.dataset.parseDateUrl, { date: input.value })).then(function (data) {
+      var params = { date: input.value, first: first ? first.value : "" };
+      getJSON(withParams(form.dataset.parseDateUrl, params)).then(function (data) {
         out.textContent = data.message;
         out.classList.toggle("bad", !data.ok);
       }).catch(function () { /* the server shows it after submit */ });
     }, 250);
     input.addEventListener("input", update);
+    if (first) { first.addEventListener("change", update); }
   }
 
   /* Autocomplete: fill the input's <datalist> with matching names. */
@@ -60,6 +63,39 @@
     }, 200));
   }
 
+  /* "Remove" on a repeated row: take it out here, without a round trip; the last row is
+     emptied instead, so that one stays to type in. Checkbox values follow the positions. */
+  function removeRow(rows, row) {
+    var all = rows.querySelectorAll(".row");
+    if (all.length === 1) {
+      row.querySelectorAll("input").forEach(function (input) {
+        if (input.type === "checkbox") { input.checked = false; } else { input.value = ""; }
+      });
+      row.querySelector("input").focus();
+      return;
+    }
+    var next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    rows.querySelectorAll(".row").forEach(function (each, index) {
+      each.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.value = String(index); });
+    });
+    if (next) { next.querySelector("input").focus(); }
+  }
+
+  function removeButton(rows, row) {
+    var button = row.querySelector(".remove-row");
+    if (!button) {
+      button = document.createElement("button");
+      button.className = "small secondary remove-row";
+      button.textContent = "Remove";
+      row.appendChild(button);
+    }
+    button.type = "button";
+    var label = row.querySelector("label:not(.check)");
+    button.setAttribute("aria-label", "Remove " + (label ? label.textContent.trim().toLowerCase() : "this row"));
+    button.onclick = function () { removeRow(rows, row); };
+  }
+
   /* "Add another" for repeated rows: clone the last row, empty it, renumber it. */
   function addRowButtons(form) {
     form.querySelectorAll(".rows").forEach(function (rows) {
@@ -69,13 +105,19 @@
       button.textContent = "Add another";
       button.addEventListener("click", function () { addRow(form, rows).querySelector("input").focus(); });
       rows.insertAdjacentElement("afterend", button);
+      rows.querySelectorAll(".row").forEach(function (row) { removeButton(rows, row); });
     });
   }
 
   function addRow(form, rows) {
     var all = rows.querySelectorAll(".row");
     var last = all[all.length - 1];
-    var index = all.length;
+    var position = all.length;  /* the new-checkbox value: the row's place among the rows */
+    var index = 0;  /* for ids: one more than any in use, as removed rows leave gaps */
+    rows.querySelectorAll("input[id]").forEach(function (input) {
+      var found = /-(\d+)$/.exec(input.id);
+      if (found) { index = Math.max(index, Number(found[1]) + 1); }
+    });
     var row = last.cloneNode(true);
     row.querySelectorAll("[id]").forEach(function (el) {
       el.id = el.id.replace(/-\d+(-options)?$/, "-" + index + "$1");
@@ -83,11 +125,11 @@
     row.querySelectorAll("label[for]").forEach(function (label) {
       label.htmlFor = label.htmlFor.replace(/-\d+$/, "-" + index);
       if (!label.classList.contains("check")) {
-        label.textContent = label.textContent.replace(/\d+$/, String(index + 1));
+        label.textContent = label.textContent.replace(/\d+$/, String(position + 1));
       }
     });
     row.querySelectorAll("input").forEach(function (input) {
-      if (input.type === "checkbox") { input.checked = false; input.value = String(index); }
+      if (input.type === "checkbox") { input.checked = false; input.value = String(position); }
       else { input.value = ""; }
       if (input.hasAttribute("list") && input.dataset.complete) {
         input.setAttribute("list", input.id + "-options");
@@ -95,7 +137,12 @@
       }
     });
     row.querySelectorAll("datalist").forEach(function (list) { list.textContent = ""; });
+    row.querySelectorAll("[aria-invalid]").forEach(function (el) {
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+    });
     rows.appendChild(row);
+    removeButton(rows, row);
     return row;
   }
 
@@ -142,12 +189,32 @@
 
   function showSuggestions(form, box, items) {
     box.textContent = "";
+    if (!form.querySelector("input[name=suggested]")) {
+      var kept = document.createElement("input");
+      kept.type = "hidden";
+      kept.name = "suggested";
+      kept.value = "1";
+      form.appendChild(kept);  /* a refused save shows them again */
+    }
     if (!items.length) { box.textContent = "No suggestions from this text."; return; }
     var heading = document.createElement("h3");
     heading.textContent = "Suggestions";
     var list = document.createElement("ul");
     items.forEach(function (s) {
       var li = document.createElement("li");
+      var strong = document.createElement("strong");
+      strong.textContent = s.key.replace("_", " ");
+      var reason = document.createElement("span");
+      reason.className = "hint";
+      reason.textContent = " (" + s.reason + ")";
+      if (!s.usable) {
+        var badge = document.createElement("span");
+        badge.className = "badge";
+        badge.textContent = "not in the archive";
+        li.append(badge, " ", strong, ": " + s.value, reason);
+        list.appendChild(li);
+        return;
+      }
       var use = document.createElement("button");
       use.type = "button";
       use.className = "small";
@@ -159,11 +226,6 @@
         use.textContent = "Added";
         use.disabled = true;
       });
-      var strong = document.createElement("strong");
-      strong.textContent = s.key.replace("_", " ");
-      var reason = document.createElement("span");
-      reason.className = "hint";
-      reason.textContent = " (" + s.reason + ")";
       li.append(use, " ", strong, ": " + s.value, reason);
       list.appendChild(li);
     });
