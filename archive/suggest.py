@@ -11,8 +11,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDFS
@@ -137,6 +137,31 @@ def titles_like(archive: Archive, line: str, limit: int = 50) -> list[Candidate]
         f"OPTIONAL {{ GRAPH ?i {{ ?i <{RDFS.label}> ?n }} }} FILTER({contains}) }} "
         f"GROUP BY ?id ?t LIMIT {limit}")
     return [(str(row["id"]), str(row["t"]), str(row.get("issuers") or "")) for row in rows]
+def file_candidates(records: list[dict[str, Any]]) -> list[Candidate]:
+    """The statements of a file being checked, as see-also candidates: a file may link
+    statements to each other before any of them is in the archive."""
+    found = []
+    for record in records:
+        record_id, title = record.get("id"), record.get("title")
+        if isinstance(record_id, str) and isinstance(title, str):
+            issuers = record.get("issuer")
+            names = [i.get("name") if isinstance(i, dict) else i
+                     for i in (issuers if isinstance(issuers, list) else [issuers])]
+            found.append((record_id, title, " ".join(n for n in names if isinstance(n, str))))
+    return found
+
+
+def in_this_file(found: Suggestion, in_file: list[Candidate], archive: Archive) -> Suggestion:
+    """``found``, its reason saying so when the statement it names is one of the file's."""
+    if found.key != "see_also" or archive.known(found.value):
+        return found
+    titles = {record_id: title for record_id, title, _ in in_file}
+    if found.value not in titles:
+        return found
+    return replace(found, reason=f"a 'see also' line naming “{titles[found.value]}”, a "
+                                 "statement in this file")
+
+
 def _concepts(thesaurus: Thesaurus, key: str, text: str, strict_case: bool) -> list[Suggestion]:
     found: dict[str, tuple[int, Suggestion]] = {}
     for concept in thesaurus:

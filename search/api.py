@@ -73,9 +73,10 @@ def search_json(index: SearchIndex, args: Mapping[str, list[str]]) -> dict[str, 
                                   > parse_date(date_to).bounds()[1]):
         problems.append(Problem(f"'from' ({date_from}) is after 'to' ({date_to})", key="from"))
     if problems:
-        raise BadInput(problems, "search")
+        raise BadInput(problems, "search", outcome="the search was not run")
     try:
         results = index.search(q, filters, sort, page, size, date_from, date_to)
     except QueryRefused as refusal:
-        raise BadInput([Problem(str(refusal), key="q")], "search") from None
+        raise BadInput([Problem(str(refusal), key="q")], "search",
+                       outcome="the search was not run") from None
     return results.to_json()

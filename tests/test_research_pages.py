@@ -146,3 +146,14 @@ def test_the_search_page_has_one_search_box_and_a_skip_link(reader: Any) -> None
     assert tree.xpath("//*[@id='results']") and tree.xpath("//a[@href='#refine']")
     for url in ("/", "/about", "/issuers/"):
         assert len(page(reader, url).xpath("//form[@role='search']")) == 1, url
+
+
+def test_a_refused_search_says_it_was_not_run_not_that_nothing_was_stored(reader: Any) -> None:
+    response = reader.get("/api/search", query_string={"q": "*rights", "from": "2020",
+                                                        "to": "2010"})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["message"] == "search: 1 problem; the search was not run"
+    wildcard = reader.get("/api/search", query_string={"q": "*rights"})
+    assert wildcard.status_code == 422
+    assert wildcard.get_json()["message"] == "search: 1 problem; the search was not run"

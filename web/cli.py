@@ -24,6 +24,7 @@ from archive import Archive, ArchiveError, BadInput, StoreLocked
 from archive.export import EXPORT_FORMATS, backup, export, restore
 from archive.ingest import import_files, read_file
 from archive.settings import data_dir
+from archive.suggest import Candidate, file_candidates, in_this_file, titles_like
 from archive.suggest import suggest as suggest_from_text
 from search import SearchIndex
 
@@ -144,7 +145,7 @@ def import_(ctx: Context, files: tuple[Path, ...], first: str | None, note: str 
         finally:
             assert index is not None
             _index(index)  # what was stored is indexed, even if a later file was refused
-        click.echo(f"imported {len(saved)} statements from {len(files)} file(s)")
+        click.echo(f"imported {_statements(len(saved))} from {len(files)} file(s)")
 
 
 def _index(index: SearchIndex) -> None:
@@ -201,13 +202,20 @@ def _statements(count: int) -> str:
 def suggest(ctx: Context, file: Path, as_json: bool) -> None:
     """Suggest treaties, dates, see-also links and topics from a text or record file."""
     with ctx.reading() as archive:
+        records: list[dict[str, Any]] = []
         if file.suffix.lower() in (".txt", ".md", ".text"):
             texts = [(file.name, file.read_text(encoding="utf-8"))]
         else:
-            texts = [(str(p.data.get("id") or f"#{i}"), str(p.data.get("text") or ""))
-                     for i, p in enumerate(read_file(file, archive), start=1)
-                     if isinstance(p.data, dict)]
-        found = {label: [s.as_dict() for s in suggest_from_text(archive, text)]
+            records = [p.data for p in read_file(file, archive) if isinstance(p.data, dict)]
+            texts = [(str(r.get("id") or f"#{i}"), str(r.get("text") or ""))
+                     for i, r in enumerate(records, start=1)]
+        in_file = file_candidates(records)
+
+        def candidates(line: str) -> list[Candidate]:
+            return [*titles_like(archive, line), *in_file]
+
+        found = {label: [in_this_file(s, in_file, archive).as_dict()
+                         for s in suggest_from_text(archive, text, candidates)]
                  for label, text in texts}
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
