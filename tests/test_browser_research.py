@@ -15,8 +15,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_package, sample_module_app, serving
-from tests.test_browser import ARGS, CHROMIUM, SHOTS
+from tests import test_browser as shared
+from tests.conftest import sample_module_app, serving
+from tests.test_browser import SHOTS
+
+browser = shared.browser  # the same fixture, over this module's server
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -60,17 +63,6 @@ def contrast(one: str, other: str) -> float:
 def test_contrast_formula_matches_known_pairs() -> None:
     assert round(contrast("rgb(0, 0, 0)", "rgb(255, 255, 255)"), 1) == 21.0
     assert 1.9 < contrast("rgb(242, 169, 0)", "rgb(255, 255, 255)") < 2.1  # the old amber
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_package(CHROMIUM.exists(), "chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
