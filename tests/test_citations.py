@@ -5,6 +5,7 @@ BibTeX; by ``?format=``, by ``Accept`` and as search-result downloads, from a li
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -94,6 +95,8 @@ def test_statement_page_carries_highwire_and_dc_meta_tags(server: str, cite_app:
                       ("ris", "application/x-research-info-systems"),
                       ("bib", "application/x-bibtex")):
         assert (mime, f"/statements/{SEED_ID}?format={key}") in links
+    cite = lxml_html.fromstring(page).xpath("//section[@class='cite']//a/@href")
+    assert cite == [f"/statements/{SEED_ID}?format={key}" for key in ("csl", "ris", "bib")]
 
 
 def test_partial_dates_keep_their_precision(server: str) -> None:
@@ -135,6 +138,8 @@ def test_ris_parses_with_institutional_authors(server: str, cite_app: Any) -> No
     assert entry["date"] == "2018/06/22/" and entry["language"] == "en"
     assert entry["urls"] == [str(cite_app.extensions["archive"].uris.statement(SEED_ID))]
     assert entry["publisher"] == "Human Rights Statements Archive"
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2}", entry["access_date"])
+    assert response.headers["Cache-Control"] == "private"  # it names the day of access
 
 
 def test_hostile_text_stays_inside_its_field(server: str) -> None:

@@ -260,8 +260,9 @@ def hit_citations(archive: Archive, hits: Iterable[dict[str, Any]], batch: int =
         records = archive.records(hit["id"] for hit in pending)
         for hit in pending:
             if hit["id"] in records:
-                yield citation(records[hit["id"]], hit["date"], hit["uri"],
-                               publisher=publisher, accessed=today)
+                yield citation(records[hit["id"]], hit["date"],
+                               str(archive.uris.statement(hit["id"])), publisher=publisher,
+                               accessed=today)
         pending.clear()
 
     for hit in hits:
