@@ -1,8 +1,9 @@
 """Content negotiation: the media-type tables and the one helper that renders a thing.
 
-A view computes a :class:`Page` once; :func:`respond` renders it as HTML, JSON or any RDF
-serialization, with ``Vary: Accept``, a ``Link rel="alternate"`` per format, validators
-from the change log and conditional GET (RFC 9110 §13). ``?format=`` beats ``Accept``.
+A view computes a :class:`Page` once; :func:`respond` renders it as HTML, JSON, any RDF
+serialization or a text format the page carries finished (a statement's citations), with
+``Vary: Accept``, a ``Link rel="alternate"`` per format, validators from the change log and
+conditional GET (RFC 9110 §13). ``?format=`` beats ``Accept``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The search page, its JSON twin and its CSV download.
+"""The search page, its JSON twin and its CSV and citation downloads.
 
-``/search`` (HTML), ``/api/search`` (the contract JSON from :func:`search.api.search_json`)
-and ``/search.csv`` answer the same query-string arguments; facet links add or remove
+``/search`` (HTML), ``/api/search`` (the contract JSON from :func:`search.api.search_json`),
+``/search.csv`` and ``/search.ris``, ``.bib`` and ``.csl`` (every result's citation, from
+:mod:`web.citations`) answer the same query-string arguments; facet links add or remove
 one parameter and keep the rest, so every search is a URL that can be shared.
 """
 
