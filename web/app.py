@@ -77,8 +77,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     from web import sparql
     app.register_blueprint(sparql.bp)
-    from web import browse, edit, search_views, uploads
-    for module in (search_views, browse, edit, uploads):
+    from web import browse, edit, search_feed, search_views, uploads
+    for module in (search_views, search_feed, browse, edit, uploads):
         app.register_blueprint(module.bp)
 
 

@@ -1,8 +1,9 @@
 """Content negotiation: the media-type tables and the one helper that renders a thing.
 
-A view computes a :class:`Page` once; :func:`respond` renders it as HTML, JSON or any RDF
-serialization, with ``Vary: Accept``, a ``Link rel="alternate"`` per format, validators
-from the change log and conditional GET (RFC 9110 §13). ``?format=`` beats ``Accept``.
+A view computes a :class:`Page` once; :func:`respond` renders it as HTML, JSON, any RDF
+serialization or a text format the page carries finished (a statement's citations), with
+``Vary: Accept``, a ``Link rel="alternate"`` per format, validators from the change log and
+conditional GET (RFC 9110 §13). ``?format=`` beats ``Accept``.
 """
 
 from __future__ import annotations
@@ -34,15 +35,25 @@ PAGE_FORMATS: dict[str, str] = {"html": "text/html", "json": "application/json"}
 FORMATS: dict[str, str] = {"html": PAGE_FORMATS["html"],
                            **{key: mime for key, (mime, _) in GRAPH_FORMATS.items()},
                            "json": PAGE_FORMATS["json"]}
+#: Format key → media type of the citation formats a statement page also offers, each
+#: rendered by :mod:`web.citations` into :attr:`Page.texts`.
+CITATION_FORMATS: dict[str, str] = {
+    "csl": "application/vnd.citationstyles.csl+json",
+    "ris": "application/x-research-info-systems",
+    "bib": "application/x-bibtex",
+}
+#: Every format a statement page offers.
+STATEMENT_FORMATS: dict[str, str] = {**FORMATS, **CITATION_FORMATS}
 #: Other names accepted in ``?format=``.
 FORMAT_ALIASES: dict[str, str] = {
     "turtle": "ttl", "json-ld": "jsonld", "xml": "rdf", "rdfxml": "rdf", "n-triples": "nt",
-    "ntriples": "nt", "htm": "html",
+    "ntriples": "nt", "htm": "html", "csl-json": "csl", "csljson": "csl", "bibtex": "bib",
 }
 #: Media types also understood in ``Accept`` (older or generic names).
 MIME_ALIASES: dict[str, str] = {
     "application/x-turtle": "ttl", "application/xml": "rdf", "text/xml": "rdf",
-    "text/plain": "nt", "application/xhtml+xml": "html",
+    "text/plain": "nt", "application/xhtml+xml": "html", "text/x-bibtex": "bib",
+    "application/citeproc+json": "csl",
 }
 CONTEXT_PATH = VOCAB_DIR / "context.jsonld"
 
@@ -55,6 +66,9 @@ class Page:
     json: dict[str, Any]
     context: dict[str, Any] = field(default_factory=dict)
     status: int = 200
+    #: Format key → the finished body of a text format the page offers besides its graph
+    #: (a statement's citations), served with the media type of the offered table.
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,7 +131,8 @@ def _not_acceptable(offered: dict[str, str], reason: str) -> None:
 
 #: Names of the formats for people.
 FORMAT_NAMES: dict[str, str] = {"html": "Web page", "ttl": "Turtle", "jsonld": "JSON-LD",
-                                "rdf": "RDF/XML", "nt": "N-Triples", "json": "JSON"}
+                                "rdf": "RDF/XML", "nt": "N-Triples", "json": "JSON",
+                                "csl": "CSL-JSON", "ris": "RIS", "bib": "BibTeX"}
 
 
 def alternates(offered: dict[str, str]) -> list[dict[str, str]]:
@@ -170,6 +185,9 @@ def respond(page: Page, fmt: str, template: str, validators: Validators | None =
         response = make_response(json.dumps(page.json, ensure_ascii=False, indent=2),
                                  page.status)
         response.mimetype = "application/json"
+    elif fmt in page.texts:
+        response = make_response(page.texts[fmt], page.status)
+        response.content_type = f"{offered[fmt]}; charset=utf-8"
     else:
         response = make_response(serialize(page.graph, fmt), page.status)
         response.mimetype = GRAPH_FORMATS[fmt][0]

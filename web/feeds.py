@@ -113,22 +113,46 @@ def url_set(entries: list[Entry]) -> etree._Element:
 def feed() -> Response:
     """The newest statements (by their last change), as Atom (RFC 4287)."""
     archive, log = get_archive(), harvest_log()
+    root = feed_root(f"{archive.base}feed.atom", "newest statements", last_change(log),
+                     url_for("feeds.feed", _external=True),
+                     url_for("home.index", _external=True))
+    add_entries(root, archive, log, newest(log))
+    return xml_response(root, "application/atom+xml")
+
+
+def archive_title() -> str:
+    return str(current_app.config.get("VOID_TITLE", "Human Rights Statements Archive"))
+
+
+def last_change(log: HarvestLog) -> str:
+    """The time of the newest change as an Atom date (the epoch for an empty archive)."""
+    return stamp(log.changes[-1].time) if log.changes else "1970-01-01T00:00:00Z"
+
+
+def feed_root(feed_id: str, subtitle: str, updated: str, self_href: str, html_href: str
+              ) -> etree._Element:
+    """An Atom feed element with its id, title, updated, self and HTML links and author."""
     root = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
-    add(root, "id", f"{archive.base}feed.atom")
-    add(root, "title", current_app.config.get("VOID_TITLE", "Human Rights Statements Archive")
-        + ": newest statements")
-    add(root, "updated", stamp(log.changes[-1].time) if log.changes else "1970-01-01T00:00:00Z")
-    add(root, "link", rel="self", href=url_for("feeds.feed", _external=True),
-        type="application/atom+xml")
-    add(root, "link", rel="alternate", href=url_for("home.index", _external=True),
-        type="text/html")
-    add(add(root, "author"), "name", "Human Rights Statements Archive")
-    for record_id in newest(log):
+    add(root, "id", feed_id)
+    add(root, "title", f"{archive_title()}: {subtitle}")
+    add(root, "updated", updated)
+    add(root, "link", rel="self", href=self_href, type="application/atom+xml")
+    add(root, "link", rel="alternate", href=html_href, type="text/html")
+    add(add(root, "author"), "name", archive_title())
+    return root
+
+
+def add_entries(root: etree._Element, archive: Archive, log: HarvestLog,
+                record_ids: list[str]) -> None:
+    """An entry per current statement, in the order given; one deleted since (or not yet
+    in this request's log) is left out."""
+    for record_id in record_ids:
+        if log.latest(record_id) is None:
+            continue
         try:
             feed_entry(add(root, "entry"), archive, log, record_id)
         except Gone:  # deleted since this request caught up with the log
             root.remove(root[-1])
-    return xml_response(root, "application/atom+xml")
 
 
 def newest(log: HarvestLog) -> list[str]:

@@ -1,7 +1,8 @@
-"""The search page, its JSON twin and its CSV download.
+"""The search page, its JSON twin and its CSV and citation downloads.
 
-``/search`` (HTML), ``/api/search`` (the contract JSON from :func:`search.api.search_json`)
-and ``/search.csv`` answer the same query-string arguments; facet links add or remove
+``/search`` (HTML), ``/api/search`` (the contract JSON from :func:`search.api.search_json`),
+``/search.csv`` and ``/search.ris``, ``.bib`` and ``.csl`` (every result's citation, from
+:mod:`web.citations`) answer the same query-string arguments; facet links add or remove
 one parameter and keep the rest, so every search is a URL that can be shared.
 """
 
@@ -22,7 +23,9 @@ from archive import BadInput
 from search.api import PARAMETERS, search_json
 from search.schema import FACETS
 from search.searching import MAX_PAGE_SIZE
-from web.app import get_index
+from web import citations
+from web.app import get_archive, get_index
+from web.conneg import CITATION_FORMATS
 from web.spreadsheet import safe_cell
 
 bp = Blueprint("search_views", __name__)
@@ -169,7 +172,10 @@ def page() -> tuple[str, int] | str:
         next=link(args, page=[str(data["page"] + 1)]) if data["page"] < data["pages"] else None,
         suggestion=link(args, q=[data["suggestion"]], page=None) if data["suggestion"] else None,
         downloads={"csv": url_for("search_views.download_csv", **args),
-                   "json": url_for("search_views.api", **args)},
+                   "json": url_for("search_views.api", **args),
+                   **{fmt: url_for("search_views.download_citations", fmt=fmt, **args)
+                      for fmt in CITATION_FORMATS}},
+        feed=url_for("search_feed.feed", **{k: v for k, v in args.items() if k != "page"}),
         past_last=link(args, page=[str(data["pages"])] if data["pages"] > 1 else None)
         if past_last else None)
     # A page past the last one is not a page of these results (a link to it is stale).
@@ -207,6 +213,18 @@ def download_csv() -> Response:
         writer.writerow([_cell(hit.get(column, "")) for column in CSV_COLUMNS])
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="search-results.csv"'
+    return response
+
+
+@bp.get("/search.<any(csl, ris, bib):fmt>")
+def download_citations(fmt: str) -> Response:
+    """The results of a search as citations (CSL-JSON, RIS or BibTeX; see web/citations.py)."""
+    args = {k: v for k, v in query_args().items() if k not in ("page", "page_size")}
+    items = citations.hit_citations(get_archive(), all_hits(args))
+    response = Response(citations.WRITERS[fmt](items),
+                        content_type=f"{CITATION_FORMATS[fmt]}; charset=utf-8")
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="search-results.{citations.EXTENSIONS[fmt]}"'
     return response
 
 

@@ -11,7 +11,7 @@ import hashlib
 import re
 import weakref
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,11 +34,14 @@ from archive.dates import DateError, from_literal
 from archive.history import record_changes, snapshot_graph
 from archive.record import ID_PATTERN, Record, normalize_newlines
 from vocab import MODEL_FILES, RA, SCHEME_FILES, VOCAB_DIR
-from web import charts
+from web import charts, citations
 from web.app import get_archive, get_index
 from web.conneg import (
+    CITATION_FORMATS,
     CONTEXT_PATH,
+    FORMATS,
     GRAPH_FORMATS,
+    STATEMENT_FORMATS,
     Page,
     Validators,
     negotiate,
@@ -97,22 +100,30 @@ def log_validators(archive: Archive, key: str) -> Validators:
                       last_change_time(archive, sequence))
 
 
-def answer(key: str, template: str, compute: Any, *args: Any) -> Response:
+def answer(key: str, template: str, compute: Any, *args: Any,
+           offered: dict[str, str] = FORMATS) -> Response:
     """Negotiate, answer 304 when unchanged, else compute the page and render it.
 
     The thesaurus labels of the concepts a graph names are added only for the RDF formats
-    (the page and its JSON twin take labels from the thesauri directly).
+    (the page and its JSON twin take labels from the thesauri directly). A citation format
+    carries the day it was accessed, so its validators change daily and no shared cache
+    (nor the page cache) keeps it.
     """
-    fmt = negotiate()
+    fmt = negotiate(offered)
     archive = get_archive()
-    validators = log_validators(archive, key)
+    dated = fmt in CITATION_FORMATS
+    validators = log_validators(archive, f"{key}|{date.today()}" if dated else key)
     cached = not_modified(validators, fmt)
-    if cached is not None:
-        return cached
-    page = compute(*args)
-    if fmt in GRAPH_FORMATS:
-        add_concept_labels(archive, page.graph)
-    return respond(page, fmt, template, validators)
+    if cached is None:
+        page = compute(*args)
+        if fmt in GRAPH_FORMATS:
+            add_concept_labels(archive, page.graph)
+        cached = respond(page, fmt, template, validators, offered)
+    if dated:
+        cached.headers["Cache-Control"] = "private"
+        cached.headers["Content-Disposition"] = \
+            f'inline; filename="{key.rsplit("/", 1)[-1]}.{citations.EXTENSIONS[fmt]}"'
+    return cached
 
 
 # Links and labels -----------------------------------------------------------------------
@@ -212,9 +223,12 @@ def statement(record_id: str) -> Response:
     archive = get_archive()
     versions = archive.history(_checked_id(record_id))  # NotFound for an unknown id
     if versions[-1].kind == "delete":
-        return respond(tombstone_page(archive, record_id), negotiate(), "things/tombstone.html")
+        fmt = negotiate(STATEMENT_FORMATS)
+        if fmt in CITATION_FORMATS:
+            raise Gone(f"statement '{record_id}' was deleted")
+        return respond(tombstone_page(archive, record_id), fmt, "things/tombstone.html")
     return answer(f"statements/{record_id}", "things/statement.html", statement_page,
-                  archive, record_id, versions)
+                  archive, record_id, versions, offered=STATEMENT_FORMATS)
 
 
 def statement_page(archive: Archive, record_id: str, versions: list[Any] | None = None
@@ -231,6 +245,8 @@ def statement_page(archive: Archive, record_id: str, versions: list[Any] | None 
     record = archive.mapper.from_rdf(graph, uri)
     data = {"uri": str(uri), **record.to_json()}
     relations = statement_relations(archive, graph, uri)
+    cited = citations.citation(record, str(graph.value(uri, DCTERMS.issued) or ""), str(uri),
+                               publisher=citations.archive_name())
     context = {
         "record": record, "uri": str(uri), "relations": relations,
         "date": date_text(graph.value(uri, DCTERMS.issued)),
@@ -241,8 +257,9 @@ def statement_page(archive: Archive, record_id: str, versions: list[Any] | None 
         "graph_svg": charts.relation_graph(record.title_text(), relations),
         "citation": citation(record, graph, uri),
         "schema_org": schema_statement(record, graph, uri),
+        "citation_meta": citations.meta_tags(cited),
     }
-    return Page(graph, data, context)
+    return Page(graph, data, context, texts=citations.texts(cited))
 
 
 def statement_relations(archive: Archive, graph: Graph, uri: URIRef
