@@ -3,9 +3,9 @@
 Every cached page is a function of the archive's content and the search index, and both
 move only with the change log. So an anonymous ``GET`` (or ``HEAD``) of a page is answered
 from memory when the same URL was answered before at the same change-log position, with the
-same ``Accept``, ``Accept-Language``, ``Accept-Encoding`` and ``Cookie`` headers (a response
-that varies on any other header is not kept). Entries live in one LRU bounded in entries
-and in bytes, and all go when the position moves (any write).
+same ``Accept``, ``Accept-Datetime``, ``Accept-Language``, ``Accept-Encoding`` and
+``Cookie`` headers (a response that varies on any other header is not kept). Entries live
+in one LRU bounded in entries and in bytes, and all go when the position moves (any write).
 
 Never cached: requests with a session cookie or an ``Authorization`` header (signed-in
 pages carry the user's name, forms and CSRF token), responses that set a cookie, say
@@ -32,12 +32,13 @@ DEFAULTS: dict[str, Any] = {
 }
 #: Pages that depend only on the store (and the deployed code and vocabulary).
 STORE_PAGES = frozenset({"things.statement", "things.version", "things.thing",
-                         "things.vocabulary_index", "things.vocabulary", "home.about"})
+                         "things.vocabulary_index", "things.vocabulary", "home.about",
+                         "memento.timemap"})
 #: Pages that also read the search index.
 INDEX_PAGES = frozenset({"search_views.page", "home.index", "browse.listing",
                          "things.similar"})
 #: The request headers a key holds: every response kept varies on some of these only.
-KEY_HEADERS = ("accept", "accept-encoding", "accept-language", "cookie")
+KEY_HEADERS = ("accept", "accept-datetime", "accept-encoding", "accept-language", "cookie")
 Position = tuple[int, ...]
 Key = tuple[str, tuple[str, ...]]
 
