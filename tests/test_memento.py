@@ -8,7 +8,6 @@ The timeline of one statement: created (v1), edited (v2), deleted (v3), restored
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -21,7 +20,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
 from requests.utils import parse_header_links
 
-from tests.conftest import serving
+from tests.conftest import next_second, serving
 
 RECORD = {"id": "water-statement", "title": "Statement on the right to water",
           "issuer": "Water Rights Coalition", "date": "2019-03-22", "language": "en",
@@ -29,13 +28,6 @@ RECORD = {"id": "water-statement", "title": "Statement on the right to water",
 EDITED = {**RECORD, "title": "Corrected statement on the right to water"}
 URI = "http://localhost:5000/statements/water-statement"
 TURTLE = {"Accept": "text/turtle"}
-
-
-def next_second() -> None:
-    """Wait until the clock is in a later second (versions are dated to the second)."""
-    start = int(time.time())
-    while int(time.time()) == start:
-        time.sleep(0.02)
 
 
 def when(version: Any) -> datetime:
