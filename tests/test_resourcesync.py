@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 import requests
 from lxml import etree
+from rdflib import Graph
+from rdflib.compare import isomorphic
 from resync.capability_list import CapabilityList
 from resync.change_list import ChangeList
 from resync.client import Client
@@ -231,3 +233,16 @@ def test_synced_resource_of_a_deleted_or_unknown_statement(source: tuple[Any, st
     again = requests.get(root + "statements/statement-1/graph.nt", timeout=10,
                          headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_synced_resource_is_the_statement_graph_in_n_triples(make_app: Any) -> None:
+    """Parsed as N-Triples it is the statement's named graph exactly, escapes and all."""
+    text = 'He said "water\\is life".\n\nÉté\tçà 水 \u200b end'
+    app = make_app([record(1, text=text, title="L’eau « pour tous »")])
+    archive = app.extensions["archive"]
+    response = app.test_client().get("/statements/statement-1/graph.nt")
+    parsed = Graph().parse(data=response.get_data(as_text=True), format="nt")
+    stored = archive.store.graph(archive.uris.statement("statement-1"))
+    assert isomorphic(parsed, stored)
+    assert response.get_data(as_text=True).splitlines() == sorted(
+        response.get_data(as_text=True).splitlines())

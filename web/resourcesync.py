@@ -2,9 +2,9 @@
 list and change lists of the statements, so a destination can copy them and keep up.
 
 The synced resource of a statement is its own named graph as sorted N-Triples at
-``/statements/{id}/graph.nt``: the text the history keeps as the snapshot of a superseded
-version, so it changes exactly when the change log says the statement changed (the page's
-RDF also holds the issuers' and thesaurus labels, which change without the statement).
+``/statements/{id}/graph.nt`` (the graph the N-Quads dump holds for it), so it changes
+exactly when the change log says the statement changed (the page's RDF also holds the
+issuers' and thesaurus labels, which change without the statement).
 The resource list gives each one's ``lastmod``, length and MD5 and SHA-256 (computed once
 per version and kept); the change lists are the change log itself, read through the
 harvest log OAI-PMH follows (:mod:`web.oai_log`). Lists hold public records only, like
@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from lxml import etree
 
 from archive import Archive, Gone
-from archive.bulk_read import as_graph, graph_triples
+from archive.bulk_read import Triple, graph_triples
 from archive.changelog import now
-from archive.history import snapshot_text
 from archive.record import ID_PATTERN
 from web.app import get_archive
 from web.etags import statement_etag
@@ -52,6 +52,21 @@ def page_size() -> int:
 
 # The synced representation ---------------------------------------------------------------
 
+def ntriples(triples: Iterable[Triple]) -> bytes:
+    """Triples as N-Triples lines, sorted: each term written as Oxigraph writes it, so the
+    same graph gives the same bytes (and digests) on every read."""
+    lines = sorted(f"{f'<{s}>' if isinstance(s, str) else s} <{p}> {o} .\n"
+                   for s, p, o in triples)
+    return "".join(lines).encode("utf-8")
+
+
+def graph_texts(archive: Archive, record_ids: Iterable[str]) -> dict[str, bytes]:
+    """The synced representation of each statement, its graph read a batch per query."""
+    names = {str(archive.uris.statement(r)): r for r in record_ids}
+    graphs = graph_triples(archive.store, names)
+    return {record_id: ntriples(graphs.get(name, [])) for name, record_id in names.items()}
+
+
 def representation(archive: Archive, record_id: str) -> tuple[bytes, int]:
     """The current graph of a statement as sorted N-Triples, with its version (NotFound,
     or Gone for a deleted statement)."""
@@ -60,8 +75,7 @@ def representation(archive: Archive, record_id: str) -> tuple[bytes, int]:
         abort(404)
     if state[1] == "delete":
         raise Gone(f"statement '{record_id}' was deleted")
-    graph = archive.store.graph(archive.uris.statement(record_id))
-    return snapshot_text(graph).encode("utf-8"), state[0]
+    return graph_texts(archive, [record_id])[record_id], state[0]
 
 
 @bp.get("/statements/<record_id>/graph.nt")
@@ -89,10 +103,7 @@ class Digests:
         with self.lock:
             missing = [r for r, v in wanted.items() if self.known.get(r, (0,))[0] != v]
         if missing:
-            names = {str(archive.uris.statement(r)): r for r in missing}
-            graphs = graph_triples(archive.store, names)
-            for name, record_id in names.items():
-                body = snapshot_text(as_graph(graphs.get(name, []))).encode("utf-8")
+            for record_id, body in graph_texts(archive, missing).items():
                 with self.lock:
                     self.known[record_id] = (wanted[record_id], len(body),
                                              hashlib.md5(body).hexdigest(),
