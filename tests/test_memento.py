@@ -256,8 +256,9 @@ def test_deleted_statement_is_410_but_still_negotiates(make_app: Any) -> None:
     assert redirect.headers["Location"].endswith(f"/statements/{RECORD['id']}/versions/1")
     memento = client.get(f"/statements/{RECORD['id']}/versions/1")
     assert memento.status_code == 200
-    assert "Statement on the right to water" in memento.get_data(as_text=True)
-    assert "was deleted on" in memento.get_data(as_text=True)
+    page = memento.get_data(as_text=True)
+    assert "Statement on the right to water" in page and "was deleted on" in page
+    assert f'href="/statements/{RECORD["id"]}/versions/2" rel="next"' in page
 
 
 def test_page_cache_never_answers_a_timegate_request_with_the_current_page(make_app: Any

@@ -401,8 +401,12 @@ def version_page(archive: Archive, record_id: str, number: int,
         graph.add(triple)
     data = {"uri": str(uri), "version": number, "time": meta.time.isoformat(),
             "agent": meta.agent, "record": record.to_json()}
+    index = versions.index(meta)
     return Page(graph, data, {"record": record, "meta": meta, "uri": str(uri),
-                              "current": versions[-1]})
+                              "current": versions[-1],
+                              "previous": versions[index - 1] if index else None,
+                              "following": versions[index + 1] if index + 1 < len(versions)
+                              else None})
 
 
 # Issuers, events, treaties, topics, places, types, issuer kinds -------------------------
