@@ -15,6 +15,7 @@ import secrets
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -220,6 +221,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def next_second() -> None:
+    """Wait until the clock is in a later second (changes and versions are dated to the
+    second), so that the next write is dated after the ones before."""
+    start = int(time.time())
+    while int(time.time()) == start:
+        time.sleep(0.02)
 
 
 @contextmanager

@@ -72,8 +72,8 @@ def _register_blueprints(app: Flask) -> None:
     from web import followers  # a shared remote store: the index catches up per request
 
     followers.init_app(app)
-    from web import dumps, feeds, health, oai, things, void
-    for module in (things, oai, void, dumps, feeds, health):
+    from web import dumps, feeds, health, memento, oai, resourcesync, things, void
+    for module in (things, memento, oai, void, dumps, feeds, resourcesync, health):
         app.register_blueprint(module.bp)
     from web import sparql
     app.register_blueprint(sparql.bp)

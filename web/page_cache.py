@@ -5,9 +5,9 @@ move only with the change log. So an anonymous ``GET`` (or ``HEAD``) of a page i
 from memory when the same request was answered before at the same change-log position: the
 same scheme, host, script root (``SCRIPT_NAME``), path and query string — everything that
 routes it, not the URL they add up to, since ``SCRIPT_NAME=/topics`` with path ``/`` is
-the home page at the URL of ``/topics/`` — and the same ``Accept``, ``Accept-Language``,
-``Accept-Encoding`` and ``Cookie`` headers (a response that varies on any other header is
-not kept). Entries live in one LRU bounded in entries
+the home page at the URL of ``/topics/`` — and the same ``Accept``, ``Accept-Datetime``,
+``Accept-Language``, ``Accept-Encoding`` and ``Cookie`` headers (a response that varies on
+any other header is not kept). Entries live in one LRU bounded in entries
 and in bytes, and all go when the position moves (any write).
 
 Never cached: requests with a session cookie or an ``Authorization`` header (signed-in
@@ -35,12 +35,13 @@ DEFAULTS: dict[str, Any] = {
 }
 #: Pages that depend only on the store (and the deployed code and vocabulary).
 STORE_PAGES = frozenset({"things.statement", "things.version", "things.thing",
-                         "things.vocabulary_index", "things.vocabulary", "home.about"})
+                         "things.vocabulary_index", "things.vocabulary", "home.about",
+                         "memento.timemap"})
 #: Pages that also read the search index.
 INDEX_PAGES = frozenset({"search_views.page", "home.index", "browse.listing",
                          "things.similar"})
 #: The request headers a key holds: every response kept varies on some of these only.
-KEY_HEADERS = ("accept", "accept-encoding", "accept-language", "cookie")
+KEY_HEADERS = ("accept", "accept-datetime", "accept-encoding", "accept-language", "cookie")
 Position = tuple[int, ...]
 Key = tuple[str, tuple[str, ...]]
 

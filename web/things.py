@@ -34,7 +34,7 @@ from archive.dates import DateError, from_literal
 from archive.history import record_changes, snapshot_graph
 from archive.record import ID_PATTERN, Record, normalize_newlines
 from vocab import MODEL_FILES, RA, SCHEME_FILES, VOCAB_DIR
-from web import charts, citations
+from web import charts, citations, memento
 from web.app import get_archive, get_index
 from web.conneg import (
     CITATION_FORMATS,
@@ -48,6 +48,7 @@ from web.conneg import (
     not_modified,
     respond,
 )
+from web.signin import current_agent
 
 bp = Blueprint("things", __name__)
 
@@ -207,28 +208,25 @@ def _checked_id(record_id: str) -> str:
     return record_id
 
 
-def _tombstone_if_deleted(archive: Archive, record_id: str) -> Response | None:
-    """The 410 tombstone of a deleted statement, None for a current one (404 if unknown)."""
-    state = archive.state(_checked_id(record_id))
-    if state is None:
-        raise NotFound(f"there is no statement '{record_id}'")
-    if state[1] == "delete":
-        return respond(tombstone_page(archive, record_id), negotiate(), "things/tombstone.html")
-    return None
-
-
 @bp.get("/statements/<record_id>")
 def statement(record_id: str) -> Response:
-    """A current statement, or the tombstone of a deleted one (its history says which)."""
+    """A current statement, or the tombstone of a deleted one (its history says which);
+    with ``Accept-Datetime``, its own Memento TimeGate (:mod:`web.memento`)."""
     archive = get_archive()
     versions = archive.history(_checked_id(record_id))  # NotFound for an unknown id
+    wanted = memento.wanted_datetime()
+    if wanted is not None:
+        return memento.timegate(record_id, versions, wanted)
     if versions[-1].kind == "delete":
         fmt = negotiate(STATEMENT_FORMATS)
         if fmt in CITATION_FORMATS:
             raise Gone(f"statement '{record_id}' was deleted")
-        return respond(tombstone_page(archive, record_id), fmt, "things/tombstone.html")
-    return answer(f"statements/{record_id}", "things/statement.html", statement_page,
-                  archive, record_id, versions, offered=STATEMENT_FORMATS)
+        response = respond(tombstone_page(archive, record_id), fmt, "things/tombstone.html")
+    else:
+        response = answer(f"statements/{record_id}", "things/statement.html",
+                          statement_page, archive, record_id, versions,
+                          offered=STATEMENT_FORMATS)
+    return memento.as_original(response, record_id, versions)
 
 
 def statement_page(archive: Archive, record_id: str, versions: list[Any] | None = None
@@ -352,10 +350,12 @@ def citation(record: Record, graph: Graph, uri: URIRef) -> str:
             f"Human Rights Statements Archive, {uri}.")
 
 
-def tombstone_page(archive: Archive, record_id: str) -> Page:
-    """What is left of a deleted statement: its id and the dates of its versions."""
+def tombstone_page(archive: Archive, record_id: str, versions: list[Any] | None = None
+                   ) -> Page:
+    """What is left of a deleted statement: its id and the dates of its versions (those up
+    to its delete: ``versions``, for the tombstone as it was at an earlier delete)."""
     uri = archive.uris.statement(record_id)
-    versions = archive.history(record_id)
+    versions = versions or archive.history(record_id)
     graph = Graph()
     for version in versions:
         graph.add((version.uri, RDF.type, RA.Version))
@@ -386,16 +386,39 @@ def similar(record_id: str) -> str:
 
 @bp.get("/statements/<record_id>/versions/<int:number>")
 def version(record_id: str, number: int) -> Response:
+    """One version, a Memento of the statement: its content as it was then; a delete version
+    is the tombstone as it was (410). While the statement stays deleted its earlier versions
+    are withdrawn too (the tombstone, 410), except for editors deciding on a restore."""
     archive = get_archive()
-    if gone := _tombstone_if_deleted(archive, record_id):
-        return gone
-    return answer(f"versions/{record_id}/{number}", "things/version.html", version_page,
-                  archive, record_id, number)
+    versions = archive.history(_checked_id(record_id))  # NotFound for an unknown id
+    meta = next((v for v in versions if v.number == number), None)
+    if meta is None:
+        raise NotFound(f"statement '{record_id}' has no version {number}")
+    if meta.deleted:
+        response = respond(tombstone_page(archive, record_id, versions[:versions.index(meta) + 1]),
+                           negotiate(), "things/tombstone.html")
+    elif versions[-1].deleted and not _may_edit():
+        # A delete withdraws the content (a takedown): until a restore, only editors, who
+        # decide on restoring, read the earlier versions; everyone else gets the tombstone.
+        response = respond(tombstone_page(archive, record_id), negotiate(),
+                           "things/tombstone.html")
+    else:
+        response = answer(f"versions/{record_id}/{number}", "things/version.html",
+                          version_page, archive, record_id, number, versions)
+    return memento.as_memento(response, record_id, versions, meta)
 
 
-def version_page(archive: Archive, record_id: str, number: int) -> Page:
+def _may_edit() -> bool:
+    agent = current_agent()
+    return agent is not None and agent.may("editor")
+
+
+def version_page(archive: Archive, record_id: str, number: int,
+                 versions: list[Any] | None = None) -> Page:
+    """A version with content (``versions``: the history, when the caller has read it)."""
+    versions = versions or archive.history(record_id)
     record = archive.version_record(record_id, number)
-    meta = next(v for v in archive.history(record_id) if v.number == number)
+    meta = next(v for v in versions if v.number == number)
     uri = archive.uris.statement(record_id)
     graph = (snapshot_graph(meta.snapshot) if meta.snapshot
              else archive.store.graph(uri))
@@ -404,13 +427,12 @@ def version_page(archive: Archive, record_id: str, number: int) -> Page:
         graph.add(triple)
     data = {"uri": str(uri), "version": number, "time": meta.time.isoformat(),
             "agent": meta.agent, "record": record.to_json()}
+    index = versions.index(meta)
     return Page(graph, data, {"record": record, "meta": meta, "uri": str(uri),
-                              "current": state_number(archive, record_id)})
-
-
-def state_number(archive: Archive, record_id: str) -> int:
-    state = archive.state(record_id)
-    return state[0] if state else 0
+                              "current": versions[-1],
+                              "previous": versions[index - 1] if index else None,
+                              "following": versions[index + 1] if index + 1 < len(versions)
+                              else None})
 
 
 # Issuers, events, treaties, topics, places, types, issuer kinds -------------------------
