@@ -261,7 +261,9 @@ def test_the_search_pages_are_rate_limited(make_app: Callable[..., Any]) -> None
     statuses = [client.get("/search", query_string={"q": f"word{n}"}).status_code
                 for n in range(3)]
     assert statuses == [200, 200, 429]
-    assert client.get("/search.csv", query_string={"q": "x"}).status_code == 429
+    for download in ("/search.csv", "/search.atom", "/search.ris", "/search.bib",
+                     "/search.csl"):
+        assert client.get(download, query_string={"q": "x"}).status_code == 429, download
     assert client.get("/").status_code == 200, "other pages are not limited"
 
 

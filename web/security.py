@@ -66,7 +66,8 @@ DEFAULTS: dict[str, Any] = {
 COOKIE_DEFAULTS: dict[str, Any] = {"SESSION_COOKIE_SAMESITE": "Lax"}
 #: The limited request families; ``signin`` always counts per address.
 BUCKETS = ("sparql", "api", "search", "signin")
-SEARCH_PATHS = ("/search", "/search.csv", "/search.atom")
+SEARCH_PATHS = ("/search", "/search.csv", "/search.atom", "/search.ris", "/search.bib",
+                "/search.csl")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
