@@ -3,9 +3,10 @@
 Searches take turns on the index (one at a time per process), so one costly query makes
 every other search wait. :func:`run_search <search.searching.run_search>` opens a budget
 (``SearchIndex.time_budget`` seconds, from ``SEARCH_TIME_BUDGET``); the parser's pattern
-expansions and the evaluation loops of :mod:`search.matches`, :mod:`search.scoring` and the
-snippets call :func:`check`, which raises :class:`SearchTooLong` once it is spent. A
-budget is per thread; without one, :func:`check` does nothing.
+expansions, the evaluation loops of :mod:`search.engine.matches` and
+:mod:`search.engine.scoring` and the snippets call :func:`check`, which raises
+:class:`SearchTooLong` once it is spent. A budget is per thread; without one,
+:func:`check` does nothing.
 """
 
 from __future__ import annotations

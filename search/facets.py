@@ -1,6 +1,6 @@
 """Facet counts, filters, date ranges and date order as bitset arithmetic.
 
-Each facet value is the set of its documents as one Python int (:mod:`search.bitsets`):
+Each facet value is the set of its documents as one Python int (:mod:`search.engine.bitsets`):
 at 100,000 documents 12.5 KB, and a count is ``(value & docs).bit_count()``, a few
 microseconds in C. Sets are read once per segment from the postings (deleted documents
 included: every count and filter is taken over undeleted matches) and kept while the
@@ -21,10 +21,10 @@ from itertools import compress, islice
 
 from whoosh.searching import Searcher
 
-from search import bitsets
-from search.matches import posting_blocks, segment_live, term_bits
+from search.engine import bitsets
+from search.engine.matches import posting_blocks, segment_live, term_bits
+from search.engine.scoring import Lengths
 from search.schema import FACETS
-from search.scoring import Lengths
 
 #: Values listed per facet, most frequent first (years: newest first, all of them).
 FACET_LIMIT = 100

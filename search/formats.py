@@ -3,7 +3,7 @@
 Whoosh's :class:`~whoosh.formats.Positions` and :class:`~whoosh.formats.Frequency` pull
 every token through the analyzer's generator chain; with an
 :class:`~search.analysis.IndexingAnalyzer` these ask it for the terms directly, and
-:func:`fast_postings` gives the statement writer (:mod:`search.writer`) a field's postings
+:func:`fast_postings` gives the statement writer (:mod:`search.engine.writer`) a field's postings
 as one list. The postings written (terms, frequencies, weights, positions, field lengths)
 are the same.
 """

@@ -21,19 +21,19 @@ from whoosh.index import LockError
 from whoosh.writing import IndexWriter
 
 from archive import Archive, ArchiveError, NotFound
-from search import budget
+from search import budget, engine
 from search.background import INLINE, BackgroundCatchUp
 from search.documents import Vocabulary, record_document
+from search.engine.writer import open_writer
 from search.results import Hit, SearchResults
 from search.schema import build_schema
 from search.searching import View, collection_counts, more_like, run_search
-from search.writer import open_writer
 
 #: Bump when the schema or the analysis changes: an index of another version is rebuilt.
 SCHEMA_VERSION = 3  # 3: the display keeps type, events and places
 STATE_FILE = "search.json"
 #: A catch-up of this many records or more uses the index's ``procs`` and ``limitmb``
-#: (see :func:`search.writer.open_writer`); a smaller one, one process.
+#: (see :func:`search.engine.writer.open_writer`); a smaller one, one process.
 LARGE_CATCH_UP = 500
 #: Records read from the store together while indexing.
 READ_BATCH = 200
@@ -53,6 +53,7 @@ class SearchIndex:
     def __init__(self, path: Path, archive: Archive, *, follow: bool = True,
                  catch_up_at_start: bool = True, procs: int = 1, multisegment: bool = False,
                  limitmb: int = 256, large_catch_up: int = LARGE_CATCH_UP) -> None:
+        engine.install()  # checks the Whoosh version, then reads and matches the fast way
         self.path = Path(path)
         self.archive = archive
         self.vocab = Vocabulary.of(archive)

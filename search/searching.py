@@ -2,8 +2,8 @@
 
 Works on a :class:`View` (one searcher with its parser and facet data); the index hands
 out a fresh view after each catch-up. The set of all matches (for the total and the facet
-counts) is a bitset read from the postings without scoring (:mod:`search.matches`); only
-a search by relevance scores every match, in bulk (:mod:`search.scoring`), and takes
+counts) is a bitset read from the postings without scoring (:mod:`search.engine.matches`); only
+a search by relevance scores every match, in bulk (:mod:`search.engine.scoring`), and takes
 its match set from the scores.
 """
 
@@ -18,21 +18,19 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from archive.dates import parse_date
-from search import bitsets, budget, lazy_matchers, segment_files
+from search import budget
 from search.analysis import language_key
 from search.documents import Vocabulary, decompress
+from search.engine import bitsets, segment_files
+from search.engine.matches import matching
+from search.engine.scoring import all_scores, best
 from search.facets import FacetData
 from search.lru import LRU
-from search.matches import matching
 from search.query import ArchiveParser, parse, suggest, treaty_query
 from search.reasons import reasons
 from search.results import Hit, SearchResults
 from search.schema import FACETS
-from search.scoring import all_scores, best
 from search.snippets import candidate_pattern, find_hits, phrase_hits, snippet, treaty_hits
-
-segment_files.install()  # read compound segments in place, not copied per searcher
-lazy_matchers.install()  # OR and phrase matchers read nothing until used
 
 SORTS = ("relevance", "date", "-date")
 MAX_PAGE_SIZE = 100

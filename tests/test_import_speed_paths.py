@@ -37,11 +37,11 @@ from archive.writes import _shapes_triples
 from search import SearchIndex
 from search.analysis import fold
 from search.documents import Vocabulary, record_document
+from search.engine.pool import TermPool
+from search.engine.writer import FastSegmentWriter, open_writer
 from search.formats import FastFrequency, FastPositions
-from search.pool import TermPool
 from search.schema import build_schema
 from search.treaties import TreatyFinder
-from search.writer import FastSegmentWriter, open_writer
 from tests.index_contents import index_contents
 from vocab import RA, SH
 

@@ -19,13 +19,14 @@ from whoosh import query as wq
 from whoosh.filedb.compound import CompoundStorage
 
 from archive import Archive
-from search import SearchIndex, bitsets, segment_files
+from search import SearchIndex
+from search.engine import bitsets, segment_files
+from search.engine.matches import matching
+from search.engine.scoring import Lengths, all_scores, best
 from search.facets import FACET_LIMIT, FacetData
 from search.lru import LRU
-from search.matches import matching
 from search.query import parse
 from search.schema import FACETS
-from search.scoring import Lengths, all_scores, best
 
 QUERIES = ["climate", "climate change", '"climate change"', '"the united nations"',
            '"peace security"~3', '"very very"', "peace OR women", "peace NOT war",
@@ -260,7 +261,7 @@ def test_segments_read_in_place_read_as_copied(view: Any) -> None:
 def test_field_lengths_are_read_at_once(view: Any) -> None:
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 
-    from search.scoring import _length_bytes
+    from search.engine.scoring import _length_bytes
 
     for reader, _ in view.searcher.reader().leaf_readers():
         for name in ("title_en", "text_en", "text_fr", "summary_en", "meta"):
@@ -311,9 +312,9 @@ def test_lazy_matchers_search_like_whoosh(view: Any, monkeypatch: pytest.MonkeyP
     from whoosh.matching.combo import ArrayUnionMatcher
     from whoosh.query import SpanNear2
 
-    from search.lazy_matchers import LazyArrayUnion, LazySpanNear2, _SpanNear2Matcher
+    from search.engine.lazy_matchers import LazyArrayUnion, LazySpanNear2, _SpanNear2Matcher
 
-    assert whoosh.matching.ArrayUnionMatcher is LazyArrayUnion  # installed by the search
+    assert whoosh.matching.ArrayUnionMatcher is LazyArrayUnion  # installed as the index opened
     assert SpanNear2.SpanNear2Matcher is LazySpanNear2
     searcher = view.searcher
     for text in ("peace OR women", "climate change", "peace security council",

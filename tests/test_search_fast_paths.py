@@ -13,7 +13,7 @@ from whoosh import query as wq
 
 from archive import Archive
 from search import SearchIndex
-from search.bitsets import iter_ids
+from search.engine.bitsets import iter_ids
 from tests.index_contents import index_contents
 
 DATES = ["1999", "June 2018", "2018-06-15", "June 30, 2018", "1 July 2018", "2024-12-31",
@@ -75,8 +75,8 @@ def test_writer_writes_whoosh_postings(tmp_path: Path) -> None:
     from whoosh import index as whoosh_index
     from whoosh.writing import SegmentWriter
 
+    from search.engine.writer import FastSegmentWriter
     from search.schema import build_schema
-    from search.writer import FastSegmentWriter
 
     docs = [{"id": f"d{n}", "text_en": "the council " * n + "water rights housing",
              "words": "Water water council " * n, "title_fr": "Droits de l'homme"}

@@ -3,7 +3,7 @@
 Facet counts and totals need the whole set of matches but no scores. :func:`matching`
 reads each term's postings a block at a time and combines them with set operations
 (Whoosh's matchers step through every document in Python). Phrases are the documents
-:mod:`search.scoring` finds for them; other positional queries are left to Whoosh.
+:mod:`search.engine.scoring` finds for them; other positional queries are left to Whoosh.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader, TermNotFound
 from whoosh.searching import Searcher
 
-from search import bitsets, budget
-from search.scoring import Lengths, segment_scores
+from search import budget
+from search.engine import bitsets
+from search.engine.scoring import Lengths, segment_scores
 
 
 def segment_live(reader: IndexReader) -> int:

@@ -3,7 +3,7 @@
 Two Whoosh matchers do work as they are built: ``ArrayUnionMatcher`` (an OR on a segment of
 at most 5,000 documents) reads and scores, in Python, the first 2,048 documents of every
 word; a phrase's ``SpanNear2Matcher`` steps to its first match, decoding positions. A
-search builds a matcher for every segment before it reads any. :mod:`search.scoring`
+search builds a matcher for every segment before it reads any. :mod:`search.engine.scoring`
 evaluates an unused one in bulk instead (on an index of many small segments building them
 was a third of a search). Used the Whoosh way, each is the same matcher, started on its
 first use: every method but the comparisons Whoosh sorts matchers with starts it.

@@ -2,12 +2,12 @@
 
 Whoosh keeps one tuple per posting in its pool, sorts and pickles them one by one, and at
 flush walks them one by one (a field-length lookup, an ``add`` and its checks for each).
-Here a document's postings go to a :class:`~search.pool.TermPool` a field at a time, field
+Here a document's postings go to a :class:`~search.engine.pool.TermPool` a field at a time, field
 lengths are read once per column (:class:`LengthsOnce`), and
-:func:`~search.postings.write_terms` writes a block of postings at a time. The files
+:func:`~search.engine.postings.write_terms` writes a block of postings at a time. The files
 written are those of Whoosh's :class:`~whoosh.writing.SegmentWriter`, byte for byte with
 ``compress_from = 0`` (by default small blocks are left uncompressed, see
-:data:`~search.postings.COMPRESS_FROM`).
+:data:`~search.engine.postings.COMPRESS_FROM`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import IndexingError, SegmentWriter
 
+from search.engine.pool import TermPool
+from search.engine.postings import COMPRESS_FROM, write_terms
 from search.formats import fast_postings
-from search.pool import TermPool
-from search.postings import COMPRESS_FROM, write_terms
 
 
 class LengthsOnce:
@@ -55,7 +55,7 @@ class LengthsOnce:
 class FastSegmentWriter(SegmentWriter):
     """A SegmentWriter pooling postings by term and writing them a block at a time."""
 
-    #: See :data:`search.postings.COMPRESS_FROM` (0: Whoosh's bytes exactly).
+    #: See :data:`search.engine.postings.COMPRESS_FROM` (0: Whoosh's bytes exactly).
     compress_from = COMPRESS_FROM
 
     def __init__(self, ix: Any, limitmb: int = 128, **options: Any) -> None:

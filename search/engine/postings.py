@@ -2,7 +2,7 @@
 
 Whoosh's ``FieldWriter.add_postings`` takes postings one by one (a field-length lookup, an
 ``add_posting`` with its checks, two ``tell`` system calls per term). :func:`write_terms`
-takes each term's postings at once (from :class:`~search.pool.TermPool`) and writes the
+takes each term's postings at once (from :class:`~search.engine.pool.TermPool`) and writes the
 same blocks, term infos and offsets with a few list and array operations per block.
 
 One difference, off with ``compress_from=0``: a block whose pickled data is shorter than
@@ -26,7 +26,7 @@ from whoosh.compat import dumps
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
-from search.pool import TermPostings
+from search.engine.pool import TermPostings
 
 Lengths = list[int | None] | None
 #: Blocks whose pickled data is shorter than this are not compressed (0: compress all,
@@ -149,8 +149,8 @@ def write_terms(fieldwriter: W3FieldWriter, codec: Any, schema: Any, lengths: An
     with ``compress_from=0``).
 
     ``terms`` are (field name, term bytes, [docnum, weight, value, ...]) in field and term
-    order; ``lengths`` answers ``field_lengths(name)`` (see :class:`search.writer.LengthsOnce`)
-    or is None when the codec keeps no lengths.
+    order; ``lengths`` answers ``field_lengths(name)`` (see
+    :class:`search.engine.writer.LengthsOnce`) or is None when the codec keeps no lengths.
     """
     postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
     termfile = tindex.dbfile

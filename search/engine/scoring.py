@@ -7,7 +7,7 @@ a block at a time with its BM25F scorer, then unions, intersections and boosts a
 dictionary merges, adding the same numbers in the same pairs, so every score is the very
 float Whoosh would produce. A phrase is the intersection of its words, kept where their
 positions chain up. The OR and phrase matchers Whoosh builds are lazy
-(:mod:`search.lazy_matchers`) and read here only if nothing used them yet; anything else
+(:mod:`search.engine.lazy_matchers`) and read here only if nothing used them yet; anything else
 (unordered spans, a matcher already used …) is stepped as Whoosh steps it.
 
 The ranking then takes the best scores of all matches: Whoosh's ``TopCollector`` instead
@@ -35,7 +35,7 @@ from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
 from search import budget
-from search.lazy_matchers import LazyArrayUnion, LazySpanNear2
+from search.engine.lazy_matchers import LazyArrayUnion, LazySpanNear2
 
 Scores = dict[int, float]
 
