@@ -131,7 +131,7 @@ def test_ris_parses_with_institutional_authors(server: str, cite_app: Any) -> No
     response = get(server, f"statements/{SEED_ID}",
                    Accept="application/x-research-info-systems")
     assert response.headers["Content-Type"].startswith("application/x-research-info-systems")
-    assert response.headers["Vary"] == "Accept"
+    assert response.headers["Vary"] == "Accept, Accept-Datetime"
     [entry] = rispy.loads(response.text)
     assert entry["type_of_reference"] == "RPRT" and entry["type_of_work"] == "Press statement"
     assert entry["authors"] == ["US National Human Rights Cities Alliance"]
