@@ -7,7 +7,9 @@ store's change log, catching up at start and after every write.
 from __future__ import annotations
 
 import atexit
+import os
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
@@ -16,6 +18,26 @@ from werkzeug.exceptions import HTTPException
 from archive import Archive, ArchiveError, BadInput
 from archive.settings import DEFAULT_MAX_DECOMPRESSED, base_uri, data_dir
 from search import SearchIndex
+from web import (
+    api,
+    browse,
+    dumps,
+    edit,
+    feeds,
+    followers,
+    health,
+    home,
+    oai,
+    page_cache,
+    search_views,
+    security,
+    services,
+    signin,
+    sparql,
+    things,
+    uploads,
+    void,
+)
 from web.request_body import Request
 
 DEFAULTS: dict[str, Any] = {
@@ -46,8 +68,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                                                    catch_up_at_start=False)
     index.time_budget = float(app.config["SEARCH_TIME_BUDGET"]) or None
     index.keep_up()
-    app.extensions["archive"] = archive
-    app.extensions["index"] = index
+    services.install(app, archive, index)
     if not app.config.get("ARCHIVE"):
         atexit.register(archive.close)
     _register_blueprints(app)
@@ -56,44 +77,27 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _explicit_base() -> str | None:
-    import os
-
     return base_uri() if os.environ.get("RIGHTS_ARCHIVE_BASE_URI") else None
 
 
+#: What the app is made of, in order: each module's ``init_app(app)`` runs (its request
+#: hooks, its followers) and its blueprint ``bp`` is registered. The page cache comes first
+#: (a page served from memory skips the other hooks), the security headers and CSRF check
+#: before any view, the followers before the views that read what they keep up. A new
+#: route: a module with a ``bp``, added here.
+PARTS: tuple[ModuleType, ...] = (
+    page_cache, home, security, signin, api, followers,
+    things, oai, void, dumps, feeds, health, sparql,
+    search_views, browse, edit, uploads,
+)
+
+
 def _register_blueprints(app: Flask) -> None:
-    from web import api, home, page_cache, security, signin
-
-    page_cache.init_app(app)  # first: a page served from memory skips the other hooks
-    app.register_blueprint(home.bp)
-    security.init_app(app)
-    app.register_blueprint(signin.bp)
-    app.register_blueprint(api.bp)
-    from web import followers  # a shared remote store: the index catches up per request
-
-    followers.init_app(app)
-    from web import dumps, feeds, health, oai, things, void
-    for module in (things, oai, void, dumps, feeds, health):
-        app.register_blueprint(module.bp)
-    from web import sparql
-    app.register_blueprint(sparql.bp)
-    from web import browse, edit, search_views, uploads
-    for module in (search_views, browse, edit, uploads):
-        app.register_blueprint(module.bp)
-
-
-def get_archive() -> Archive:
-    """The archive of the current app."""
-    from flask import current_app
-
-    return current_app.extensions["archive"]
-
-
-def get_index() -> SearchIndex:
-    """The search index of the current app."""
-    from flask import current_app
-
-    return current_app.extensions["index"]
+    for part in PARTS:
+        if hasattr(part, "init_app"):
+            part.init_app(app)
+        if hasattr(part, "bp"):
+            app.register_blueprint(part.bp)
 
 
 def wants_json() -> bool:

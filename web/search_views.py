@@ -22,7 +22,7 @@ from archive import BadInput
 from search.api import PARAMETERS, search_json
 from search.schema import FACETS
 from search.searching import MAX_PAGE_SIZE
-from web.app import get_index
+from web.services import get_index
 from web.spreadsheet import safe_cell
 
 bp = Blueprint("search_views", __name__)
