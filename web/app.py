@@ -1,5 +1,8 @@
 """The Flask application factory: defaults, then the environment, then test overrides.
 
+The process settings (archive/settings.py) are read once here; the app's own limits are
+Flask config keys, each also ``RIGHTS_ARCHIVE_<KEY>`` in the environment.
+
 The app opens the archive (the store) and the search index once; the index follows the
 store's change log, catching up at start and after every write.
 """
@@ -7,7 +10,6 @@ store's change log, catching up at start and after every write.
 from __future__ import annotations
 
 import atexit
-import os
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,7 +18,7 @@ from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from archive import Archive, ArchiveError, BadInput
-from archive.settings import DEFAULT_MAX_DECOMPRESSED, base_uri, data_dir
+from archive.settings import base_uri, settings
 from search import SearchIndex
 from web import (
     api,
@@ -42,7 +44,6 @@ from web.request_body import Request
 
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
-    "MAX_DECOMPRESSED": DEFAULT_MAX_DECOMPRESSED,  # bytes a .gz upload may unpack to
     "SPARQL_TIMEOUT": 30.0,
     "SPARQL_MAX_ROWS": 10_000,
     #: Seconds one search may take before it is stopped with 503 (search/budget.py).
@@ -52,16 +53,19 @@ DEFAULTS: dict[str, Any] = {
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app over the archive in ``DATA_DIR`` (default: $RIGHTS_ARCHIVE_DATA or ./data)."""
+    current = settings()  # the process's environment, read once here
     app = Flask(__name__)
     app.request_class = Request  # a chunked body past MAX_CONTENT_LENGTH is 413, not cut short
     app.config.update(DEFAULTS)
+    app.config["MAX_DECOMPRESSED"] = current.max_decompressed  # bytes a .gz upload may unpack to
     app.config.from_prefixed_env("RIGHTS_ARCHIVE")
     app.config.update(overrides or {})
     app.json.sort_keys = False  # keep the contract's key order: total, results, facets …
-    folder = Path(app.config.get("DATA_DIR") or data_dir())
+    folder = Path(app.config.get("DATA_DIR") or current.data)
     app.config["DATA_DIR"] = folder
+    explicit_base = base_uri(current.base_uri) if current.base_uri else None
     archive = app.config.get("ARCHIVE") or Archive(folder, app.config.get("BASE_URI") or
-                                                   _explicit_base())
+                                                   explicit_base)
     # Not made up here when far behind (a rebuild after a schema change, a new host on a
     # shared engine): the server would answer nothing for minutes.
     index = app.config.get("INDEX") or SearchIndex(folder / "index", archive,
@@ -74,10 +78,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_errors(app)
     return app
-
-
-def _explicit_base() -> str | None:
-    return base_uri() if os.environ.get("RIGHTS_ARCHIVE_BASE_URI") else None
 
 
 #: What the app is made of, in order: each module's ``init_app(app)`` runs (its request

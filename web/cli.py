@@ -23,7 +23,7 @@ from tqdm import tqdm
 from archive import Archive, ArchiveError, BadInput, StoreLocked
 from archive.export import EXPORT_FORMATS, backup, export, restore
 from archive.ingest import import_files, read_file
-from archive.settings import data_dir
+from archive.settings import data_dir, settings
 from archive.suggest import Candidate, file_candidates, in_this_file, titles_like
 from archive.suggest import suggest as suggest_from_text
 from search import SearchIndex
@@ -60,9 +60,7 @@ class Context:
 
 
 def _base_from_env() -> str | None:
-    import os
-
-    return os.environ.get("RIGHTS_ARCHIVE_BASE_URI") or None
+    return settings().base_uri
 
 
 def _agent() -> str:

@@ -7,7 +7,6 @@ back. Change log and history come along; the copy is verified graph by graph.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from tqdm import tqdm
 
 from archive import Archive
 from archive.migrate import migrate as copy_archive
+from archive.settings import settings
 from archive.store import is_remote
 
 
@@ -39,7 +39,7 @@ def _open(location: str | None, folder: Path, base: str | None) -> Archive:
 @click.pass_context
 def migrate(ctx: click.Context, target: str, source: str | None, base: str | None) -> None:
     """Copy the whole archive to another store backend, verified isomorphic."""
-    base = base or os.environ.get("RIGHTS_ARCHIVE_BASE_URI") or None
+    base = base or settings().base_uri
     folder = ctx.find_root().obj.folder
     with _open(source, folder, base) as origin, _open(target, folder, origin.base) as copy:
         bar = tqdm(total=0, desc="graphs", unit="graph", file=sys.stderr, leave=False,
