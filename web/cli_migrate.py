@@ -57,8 +57,3 @@ def migrate(ctx: click.Context, target: str, source: str | None, base: str | Non
     click.echo(f"copied {result.graphs} graphs ({result.quads} quads, change log up to "
                f"{result.last_sequence}) to {target}; verified isomorphic. Run "
                "'rights-archive reindex' where the search index should follow it.")
-
-
-from web.cli import cli  # noqa: E402  (imported by web.cli once the group exists)
-
-cli.add_command(migrate)
