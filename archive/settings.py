@@ -66,8 +66,9 @@ class Settings:
         "RIGHTS_ARCHIVE_ACCESS_LOG", "gunicorn's access log: `-` (standard error), a file "
         "path, or `off`"))
     corpus: Path = field(default=DEFAULT_CORPUS, metadata=_doc(
-        "RIGHTS_ARCHIVE_CORPUS", "the UN General Debate corpus file the sample loader "
-        "reads", "../shared/corpus/ungdc-1990-2024.jsonl.gz beside the project"))
+        "RIGHTS_ARCHIVE_CORPUS", "the UN General Debate corpus file "
+        "(ungdc-1990-2024.jsonl.gz) the benchmark data is generated from",
+        "the copy kept next to the project folder"))
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
