@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from archive.errors import ArchiveError, Gone, NotFound
 from archive.mapping import Mapper
 from archive.record import Record, slugify
 from archive.resources import ResourceIndex
-from archive.settings import DEFAULT_BASE
+from archive.settings import DEFAULT_BASE, settings
 from archive.store import open_store, quads_of
 from archive.uris import Uris
 from vocab import MODEL_FILES, RA, SCHEME_FILES, load_vocabulary
@@ -54,7 +53,7 @@ class Archive:
         self.data_dir = data_dir
         self.base = self._settle_base(data_dir, base, read_only)
         self.uris = Uris(self.base)
-        self.store = open_store(store or os.environ.get("RIGHTS_ARCHIVE_STORE")
+        self.store = open_store(store or settings().store
                                 or (data_dir / "store" if data_dir else None),
                                 prefix=self.base, read_only=read_only)
         self.vocabulary = load_vocabulary(self.base)

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from archive.settings import settings
+
 #: The corpus shipped beside the project; ``RIGHTS_ARCHIVE_CORPUS`` overrides it.
-UNGDC_PATH = Path(
-    os.environ.get("RIGHTS_ARCHIVE_CORPUS")
-    or Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ungdc-1990-2024.jsonl.gz"
-)
+UNGDC_PATH = settings().corpus
 
 #: Jankin, Baturo & Dasandi, "United Nations General Debate Corpus", Harvard Dataverse.
 UNGDC_DOI = "https://doi.org/10.7910/DVN/0TJX8Y"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -23,6 +22,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from archive.errors import ArchiveError, BadInput
+from archive.settings import settings
 from archive.store import is_remote, open_store
 from vocab import bind_prefixes
 
@@ -137,7 +137,7 @@ def restore(backup_dir: Path, data_dir: Path, store: str | None = None) -> None:
     """
     if not (backup_dir / "store").is_dir() or not (backup_dir / "archive.json").exists():
         raise BadInput(f"{backup_dir} is not a backup made by 'rights-archive backup'")
-    location = store or os.environ.get("RIGHTS_ARCHIVE_STORE")
+    location = store or settings().store
     if is_remote(location):
         _restore_remote(backup_dir, str(location))
     elif (data_dir / "store").exists():

@@ -12,7 +12,6 @@ engine can never both take the same one.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 import time
@@ -29,6 +28,7 @@ from rdflib.term import Node
 
 from archive.errors import ArchiveError, Conflict
 from archive.remote_query import Answer, Scope, Solutions, compose, is_graph_form, triples
+from archive.settings import settings
 from archive.store import GraphReading, from_ox, to_ox
 from vocab import RA
 
@@ -80,11 +80,12 @@ def _auth(url: str) -> requests.auth.AuthBase | None:
     Virtuoso's /sparql-auth wants HTTP Digest; Fuseki and GraphDB use Basic. Choose with
     $RIGHTS_ARCHIVE_STORE_AUTH=digest|basic (default: digest for a path ending in -auth).
     """
-    user = os.environ.get("RIGHTS_ARCHIVE_STORE_USER")
+    current = settings()
+    user = current.store_user
     if not user:
         return None
-    password = os.environ.get("RIGHTS_ARCHIVE_STORE_PASSWORD", "")
-    scheme = os.environ.get("RIGHTS_ARCHIVE_STORE_AUTH") or (
+    password = current.store_password
+    scheme = current.store_auth or (
         "digest" if url.rstrip("/").endswith("-auth") else "basic")
     if scheme == "digest":
         return requests.auth.HTTPDigestAuth(user, password)
@@ -104,7 +105,7 @@ class RemoteStore(GraphReading):
     def __init__(self, url: str, *, prefix: str = "", update_url: str | None = None,
                  read_only: bool = False, timeout: float = 120) -> None:
         self.url = url
-        self.update_url = update_url or os.environ.get("RIGHTS_ARCHIVE_STORE_UPDATE") or url
+        self.update_url = update_url or settings().store_update or url
         self.prefix = prefix
         self.genid = (prefix.rstrip("/") if prefix.startswith("http") else
                       "urn:x-rights-archive") + _GENID
@@ -525,9 +526,9 @@ class RemoteStore(GraphReading):
 
 def _chunk(engine: str) -> int | None:
     """Quads per update request: $RIGHTS_ARCHIVE_STORE_CHUNK, 250 on Virtuoso, else all."""
-    explicit = os.environ.get("RIGHTS_ARCHIVE_STORE_CHUNK")
-    if explicit:
-        return int(explicit) or None
+    explicit = settings().store_chunk
+    if explicit is not None:
+        return explicit or None
     return 250 if "virtuoso" in engine.lower() else None
 
 

@@ -1,41 +1,134 @@
-"""Where the archive lives and which base its URIs have: defaults, then the environment.
+"""Every setting the process reads from its environment, in one typed object.
 
-``RIGHTS_ARCHIVE_DATA`` names the data folder (default ``./data``) and
-``RIGHTS_ARCHIVE_BASE_URI`` the base of minted URIs (default ``http://localhost:5000/``),
-``RIGHTS_ARCHIVE_MAX_DECOMPRESSED`` the most bytes a gzip-compressed file may unpack to
-(default 128 MiB; the whole UN General Debate corpus, 31 MB compressed, unpacks to 97 MB).
+:func:`settings` reads each ``RIGHTS_ARCHIVE_*`` variable below (``env`` in each field's
+metadata, with its meaning) in one place; the rest of the code asks the returned
+:class:`Settings` and never reads ``os.environ`` itself. docs/operators.md has the table
+of these settings (a test checks it names every field). The web app's own limits (rate
+limits, page cache, SPARQL, uploads) are Flask config keys, each also settable as
+``RIGHTS_ARCHIVE_<KEY>``; ``create_app`` reads them with the Flask config.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 DEFAULT_BASE = "http://localhost:5000/"
 DEFAULT_DATA = Path("data")
 DEFAULT_MAX_DECOMPRESSED = 128 * 1024 * 1024
+DEFAULT_CORPUS = (Path(__file__).resolve().parents[2] / "shared" / "corpus"
+                  / "ungdc-1990-2024.jsonl.gz")
+
+
+def _doc(env: str, meaning: str, shown: str | None = None) -> dict[str, str | None]:
+    """A field's variable, its meaning and (when the value would mislead) how its default
+    is shown in the table."""
+    return {"env": env, "meaning": meaning, "shown": shown}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The process's settings; an unset (or empty) variable leaves the default."""
+
+    data: Path = field(default=DEFAULT_DATA, metadata=_doc(
+        "RIGHTS_ARCHIVE_DATA", "the data folder (store, index, accounts)"))
+    base_uri: str | None = field(default=None, metadata=_doc(
+        "RIGHTS_ARCHIVE_BASE_URI", "the base of minted URIs when an archive is created "
+        f"(default {DEFAULT_BASE})"))
+    store: str | None = field(default=None, metadata=_doc(
+        "RIGHTS_ARCHIVE_STORE", "a SPARQL 1.1 endpoint URL (or folder) to keep the store in "
+        "instead of DATA/store"))
+    store_update: str | None = field(default=None, metadata=_doc(
+        "RIGHTS_ARCHIVE_STORE_UPDATE", "the endpoint's update URL when it differs from "
+        "RIGHTS_ARCHIVE_STORE"))
+    store_user: str | None = field(default=None, metadata=_doc(
+        "RIGHTS_ARCHIVE_STORE_USER", "the user the remote store is written as"))
+    store_password: str = field(default="", metadata=_doc(
+        "RIGHTS_ARCHIVE_STORE_PASSWORD", "that user's password"))
+    store_auth: str | None = field(default=None, metadata=_doc(
+        "RIGHTS_ARCHIVE_STORE_AUTH", "`digest` or `basic` (default: digest for a path "
+        "ending in -auth, as Virtuoso's /sparql-auth)"))
+    store_chunk: int | None = field(default=None, metadata=_doc(
+        "RIGHTS_ARCHIVE_STORE_CHUNK", "quads per update request (0: all; default 250 on "
+        "Virtuoso, else all)"))
+    max_decompressed: int = field(
+        default=DEFAULT_MAX_DECOMPRESSED, metadata=_doc(
+        "RIGHTS_ARCHIVE_MAX_DECOMPRESSED", "the most bytes one gzip-compressed file unpacks "
+        "to, on import and upload (128 MiB)"))
+    secret_key: str | None = field(default=None, metadata=_doc(
+        "RIGHTS_ARCHIVE_SECRET_KEY", "signs sign-in sessions (default: a key kept in "
+        "DATA/secret_key)"))
+    token_pepper: str = field(default="", metadata=_doc(
+        "RIGHTS_ARCHIVE_TOKEN_PEPPER", "a secret mixed into every stored token hash"))
+    access_log: str | None = field(default="-", metadata=_doc(
+        "RIGHTS_ARCHIVE_ACCESS_LOG", "gunicorn's access log: `-` (standard error), a file "
+        "path, or `off`"))
+    corpus: Path = field(default=DEFAULT_CORPUS, metadata=_doc(
+        "RIGHTS_ARCHIVE_CORPUS", "the UN General Debate corpus file "
+        "(ungdc-1990-2024.jsonl.gz) the benchmark data is generated from",
+        "the copy kept next to the project folder"))
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings in ``environ`` (default: this process's environment)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for spec in fields(cls):
+            text = environ.get(spec.metadata["env"], "")
+            if text == "" or (not text.strip() and spec.name in _NUMBERS):
+                continue
+            values[spec.name] = _parse(spec.name, spec.metadata["env"], text)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+_NUMBERS = ("max_decompressed", "store_chunk")
+
+
+def table() -> str:
+    """The Markdown table of every setting, as docs/operators.md has it."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for spec in fields(Settings):
+        shown = spec.metadata["shown"]
+        if shown is None:
+            shown = "(unset)" if spec.default in (None, "") else f"`{spec.default}`"
+        rows.append(f"| `{spec.metadata['env']}` | {shown} | {spec.metadata['meaning']} |")
+    return "\n".join(rows) + "\n"
+
+
+def _parse(name: str, env: str, text: str) -> object:
+    if name in ("data", "corpus"):
+        return Path(text)
+    if name == "access_log":
+        target = text.strip()
+        return None if target.lower() in ("off", "none") else target
+    if name in _NUMBERS:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise ValueError(f"{env} must be a number"
+                             f"{' of bytes' if name == 'max_decompressed' else ''}, "
+                             f"not {text.strip()!r}") from None
+    return text
+
+
+def settings() -> Settings:
+    """The settings of this process's environment as it is now."""
+    return Settings.from_environ()
 
 
 def data_dir(explicit: str | Path | None = None) -> Path:
     """The data folder: the explicit one, else $RIGHTS_ARCHIVE_DATA, else ./data."""
-    return Path(explicit or os.environ.get("RIGHTS_ARCHIVE_DATA") or DEFAULT_DATA)
+    return Path(explicit or settings().data)
 
 
 def base_uri(explicit: str | None = None) -> str:
     """The base of minted URIs, always ending with a slash."""
-    base = explicit or os.environ.get("RIGHTS_ARCHIVE_BASE_URI") or DEFAULT_BASE
+    base = explicit or settings().base_uri or DEFAULT_BASE
     return base if base.endswith("/") else base + "/"
 
 
 def max_decompressed(explicit: int | None = None) -> int:
     """The most bytes one gzip-compressed file is unpacked to (import and upload)."""
-    if explicit is not None:
-        return explicit
-    value = os.environ.get("RIGHTS_ARCHIVE_MAX_DECOMPRESSED", "").strip()
-    if not value:
-        return DEFAULT_MAX_DECOMPRESSED
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError("RIGHTS_ARCHIVE_MAX_DECOMPRESSED must be a number of bytes, "
-                         f"not {value!r}") from None
+    return explicit if explicit is not None else settings().max_decompressed

@@ -18,9 +18,9 @@ from archive import Archive, BadInput, Gone, NotFound, Problem
 from archive.errors import PreconditionFailed
 from archive.ingest import read_bytes
 from archive.writes import Payload, Saved
-from web.app import get_archive
 from web.etags import parse_statement_etag, statement_etag
-from web.signin import audit, current_agent, get_auth, login_required
+from web.services import get_archive, get_auth
+from web.signin import audit, current_agent, login_required
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

@@ -1,5 +1,8 @@
 """The Flask application factory: defaults, then the environment, then test overrides.
 
+The process settings (archive/settings.py) are read once here; the app's own limits are
+Flask config keys, each also ``RIGHTS_ARCHIVE_<KEY>`` in the environment.
+
 The app opens the archive (the store) and the search index once; the index follows the
 store's change log, catching up at start and after every write.
 """
@@ -8,19 +11,42 @@ from __future__ import annotations
 
 import atexit
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from archive import Archive, ArchiveError, BadInput
-from archive.settings import DEFAULT_MAX_DECOMPRESSED, base_uri, data_dir
+from archive.settings import base_uri, settings
 from search import SearchIndex
+from web import (
+    api,
+    browse,
+    dumps,
+    edit,
+    feeds,
+    followers,
+    health,
+    home,
+    memento,
+    oai,
+    page_cache,
+    resourcesync,
+    search_feed,
+    search_views,
+    security,
+    services,
+    signin,
+    sparql,
+    things,
+    uploads,
+    void,
+)
 from web.request_body import Request
 
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
-    "MAX_DECOMPRESSED": DEFAULT_MAX_DECOMPRESSED,  # bytes a .gz upload may unpack to
     "SPARQL_TIMEOUT": 30.0,
     "SPARQL_MAX_ROWS": 10_000,
     #: Seconds one search may take before it is stopped with 503 (search/budget.py).
@@ -30,24 +56,26 @@ DEFAULTS: dict[str, Any] = {
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app over the archive in ``DATA_DIR`` (default: $RIGHTS_ARCHIVE_DATA or ./data)."""
+    current = settings()  # the process's environment, read once here
     app = Flask(__name__)
     app.request_class = Request  # a chunked body past MAX_CONTENT_LENGTH is 413, not cut short
     app.config.update(DEFAULTS)
+    app.config["MAX_DECOMPRESSED"] = current.max_decompressed  # bytes a .gz upload may unpack to
     app.config.from_prefixed_env("RIGHTS_ARCHIVE")
     app.config.update(overrides or {})
     app.json.sort_keys = False  # keep the contract's key order: total, results, facets …
-    folder = Path(app.config.get("DATA_DIR") or data_dir())
+    folder = Path(app.config.get("DATA_DIR") or current.data)
     app.config["DATA_DIR"] = folder
+    explicit_base = base_uri(current.base_uri) if current.base_uri else None
     archive = app.config.get("ARCHIVE") or Archive(folder, app.config.get("BASE_URI") or
-                                                   _explicit_base())
+                                                   explicit_base)
     # Not made up here when far behind (a rebuild after a schema change, a new host on a
     # shared engine): the server would answer nothing for minutes.
     index = app.config.get("INDEX") or SearchIndex(folder / "index", archive,
                                                    catch_up_at_start=False)
     index.time_budget = float(app.config["SEARCH_TIME_BUDGET"]) or None
     index.keep_up()
-    app.extensions["archive"] = archive
-    app.extensions["index"] = index
+    services.install(app, archive, index)
     if not app.config.get("ARCHIVE"):
         atexit.register(archive.close)
     _register_blueprints(app)
@@ -55,45 +83,24 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _explicit_base() -> str | None:
-    import os
-
-    return base_uri() if os.environ.get("RIGHTS_ARCHIVE_BASE_URI") else None
+#: What the app is made of, in order: each module's ``init_app(app)`` runs (its request
+#: hooks, its followers) and its blueprint ``bp`` is registered. The page cache comes first
+#: (a page served from memory skips the other hooks), the security headers and CSRF check
+#: before any view, the followers before the views that read what they keep up. A new
+#: route: a module with a ``bp``, added here.
+PARTS: tuple[ModuleType, ...] = (
+    page_cache, home, security, signin, api, followers,
+    things, memento, oai, void, dumps, feeds, resourcesync, health, sparql,
+    search_views, search_feed, browse, edit, uploads,
+)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import api, home, page_cache, security, signin
-
-    page_cache.init_app(app)  # first: a page served from memory skips the other hooks
-    app.register_blueprint(home.bp)
-    security.init_app(app)
-    app.register_blueprint(signin.bp)
-    app.register_blueprint(api.bp)
-    from web import followers  # a shared remote store: the index catches up per request
-
-    followers.init_app(app)
-    from web import dumps, feeds, health, memento, oai, resourcesync, things, void
-    for module in (things, memento, oai, void, dumps, feeds, resourcesync, health):
-        app.register_blueprint(module.bp)
-    from web import sparql
-    app.register_blueprint(sparql.bp)
-    from web import browse, edit, search_feed, search_views, uploads
-    for module in (search_views, search_feed, browse, edit, uploads):
-        app.register_blueprint(module.bp)
-
-
-def get_archive() -> Archive:
-    """The archive of the current app."""
-    from flask import current_app
-
-    return current_app.extensions["archive"]
-
-
-def get_index() -> SearchIndex:
-    """The search index of the current app."""
-    from flask import current_app
-
-    return current_app.extensions["index"]
+    for part in PARTS:
+        if hasattr(part, "init_app"):
+            part.init_app(app)
+        if hasattr(part, "bp"):
+            app.register_blueprint(part.bp)
 
 
 def wants_json() -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import sqlite3
@@ -25,6 +24,7 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from archive.errors import ArchiveError, BadInput, Forbidden, NotFound
+from archive.settings import settings
 
 ROLES = ("reader", "editor", "admin")
 TOKEN_PREFIX = "ra_"
@@ -104,7 +104,7 @@ class AuthStore:
     def __init__(self, path: Path, pepper: str | None = None) -> None:
         self.path = path
         self.pepper = (pepper if pepper is not None
-                       else os.environ.get("RIGHTS_ARCHIVE_TOKEN_PEPPER", "")).encode()
+                       else settings().token_pepper).encode()
         self._ready = False
 
     @contextmanager

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request, url_for
 
 from archive import Archive
-from web.app import get_archive, get_index
+from web.services import get_archive, get_index
 
 bp = Blueprint("browse", __name__)
 

@@ -4,7 +4,26 @@ Every subcommand opens the data folder (``--data DIR``, $RIGHTS_ARCHIVE_DATA or 
 those that change records go through the one write path and then bring the index up to
 date. Those that only read (``validate``, ``suggest``, ``check``, ``export``, ``backup``)
 open the store read-only when a running server holds it, so they work beside it.
-Refusals print their message on standard error and exit non-zero (see ``EXIT_CODES``).
+Refusals print their message on standard error and exit with the status of their kind
+(``EXIT_CODES``; docs/operators.md repeats the table):
+
+====  ==========================================================================
+code  failure
+====  ==========================================================================
+0     done
+1     any other refusal (e.g. a remote store's error)
+2     bad input: a file or value refused (nothing was stored), or a wrong option
+      or argument (click's usage error)
+3     not found: no such record, account, token or archive folder (or gone)
+4     conflict: the write clashes with the archive as it is now (a stale version)
+5     forbidden: the account or token may not do this
+6     store busy: another process holds the store for writing
+7     check failed: ``check`` found the index or a record out of line
+130   interrupted (Ctrl-C)
+====  ==========================================================================
+
+The commands of other modules (``token``, ``account``, ``thesaurus``, ``migrate``) are
+added to the group in one place, below it.
 """
 
 from __future__ import annotations
@@ -12,8 +31,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,48 +39,20 @@ import click
 from tqdm import tqdm
 
 from archive import Archive, ArchiveError, BadInput, StoreLocked
+from archive.errors import Conflict, Forbidden, NotFound
 from archive.export import EXPORT_FORMATS, backup, export, restore
 from archive.ingest import import_files, read_file
 from archive.settings import data_dir
 from archive.suggest import Candidate, file_candidates, in_this_file, titles_like
 from archive.suggest import suggest as suggest_from_text
 from search import SearchIndex
+from web import cli_migrate, cli_tokens, cli_vocab
+from web.cli_context import Context, locked
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "archive" / "sample"
 SAMPLE_FILES = ("statements.jsonl", "ungdc-selection.jsonl")
-
-
-class Context:
-    """The data folder chosen on the command line, opened on first use."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    @contextmanager
-    def archive(self, *, with_index: bool = True, read_only: bool = False, follow: bool = True
-                ) -> Iterator[tuple[Archive, SearchIndex | None]]:
-        """The archive and its index; ``follow=False`` leaves indexing to the caller."""
-        archive = Archive(self.folder, _base_from_env(), read_only=read_only)
-        index = None
-        try:
-            if with_index:
-                index = SearchIndex(self.folder / "index", archive, follow=follow)
-            yield archive, index
-        finally:
-            archive.close()
-
-    @contextmanager
-    def reading(self) -> Iterator[Archive]:
-        """The archive for a command that only reads: read-only while another process (a
-        running server, an import) holds the store for writing, so it works beside it."""
-        with self.archive(with_index=False, read_only=_locked(self)) as (archive, _):
-            yield archive
-
-
-def _base_from_env() -> str | None:
-    import os
-
-    return os.environ.get("RIGHTS_ARCHIVE_BASE_URI") or None
+CHECK_FAILED = 7  # `check` found the index or a record out of line
+INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
 def _agent() -> str:
@@ -84,6 +74,11 @@ def _bar(total: int, desc: str) -> tqdm:
 def cli(ctx: click.Context, folder: Path | None) -> None:
     """Linked-data archive of human-rights statements."""
     ctx.obj = Context(data_dir(folder))
+
+
+#: The commands kept in their own modules, added here (the rest are defined below).
+for command in (cli_tokens.token, cli_tokens.account, cli_vocab.thesaurus, cli_migrate.migrate):
+    cli.add_command(command)
 
 
 @cli.command()
@@ -249,27 +244,11 @@ def export_(ctx: Context, fmt: str, output: Path | None, with_history: bool,
     click.echo(f"exported {count} statements", err=True)
 
 
-def _locked(ctx: Context) -> bool:
-    """Whether another process holds the store (then read from a consistent snapshot)."""
-    lock = ctx.folder / "store" / "LOCK"
-    if not lock.exists():
-        return False
-    import fcntl
-
-    with lock.open("rb") as handle:
-        try:
-            fcntl.lockf(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        fcntl.lockf(handle, fcntl.LOCK_UN)
-    return False
-
-
 @cli.command()
 @click.pass_obj
 def reindex(ctx: Context) -> None:
     """Rebuild the search index from the store (the server must be stopped)."""
-    if _locked(ctx):
+    if locked(ctx):
         raise StoreLocked(
             f"the archive in {ctx.folder} is open in another process (a running "
             "'rights-archive serve' or an import), and the rebuilt index must replace the "
@@ -291,7 +270,7 @@ def check(ctx: Context) -> None:
     """Check that the index agrees with the store and every record passes the shapes."""
     from archive.writes import Payload
 
-    beside_server = _locked(ctx)
+    beside_server = locked(ctx)
     with ctx.reading() as archive:
         # Beside a running server the index is the server's to write: only read it.
         index = SearchIndex(ctx.folder / "index", archive, follow=False,
@@ -312,7 +291,7 @@ def check(ctx: Context) -> None:
     for line in problems:
         click.echo(f"record: {line}", err=True)
     if differences or problems:
-        raise click.exceptions.Exit(7)
+        raise click.exceptions.Exit(CHECK_FAILED)
     click.echo(f"ok: {len(ids)} statements; store and index agree; every record passes the "
                "shapes")
 
@@ -351,7 +330,19 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
     run(ctx.folder, host, port, threads)
 
 
-#: Exit status of each kind of refusal; 1 for anything else the archive refuses.
+#: Exit status of each kind of failure (the table in this module's docstring).
+EXIT_CODES: dict[str, int] = {
+    "bad input": BadInput.exit_code,
+    "not found": NotFound.exit_code,
+    "conflict": Conflict.exit_code,
+    "forbidden": Forbidden.exit_code,
+    "store busy": StoreLocked.exit_code,
+    "check failed": CHECK_FAILED,
+    "other refusal": ArchiveError.exit_code,
+    "interrupted": INTERRUPTED,
+}
+
+
 def main() -> None:
     """Entry point: run the command, mapping refusals to messages and exit codes."""
     try:
@@ -364,17 +355,9 @@ def main() -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except ArchiveError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)
     if isinstance(status, int) and status:
         sys.exit(status)
-
-
-from web import cli_tokens  # noqa: E402  (the token and account commands)
-
-cli_tokens.register(cli)
-from web import cli_vocab  # noqa: E402,F401  (registers `thesaurus`)
-
-from web import cli_migrate  # noqa: E402,F401  # isort: skip  (registers `migrate`)

@@ -7,7 +7,6 @@ back. Change log and history come along; the copy is verified graph by graph.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from tqdm import tqdm
 
 from archive import Archive
 from archive.migrate import migrate as copy_archive
+from archive.settings import settings
 from archive.store import is_remote
 
 
@@ -39,7 +39,7 @@ def _open(location: str | None, folder: Path, base: str | None) -> Archive:
 @click.pass_context
 def migrate(ctx: click.Context, target: str, source: str | None, base: str | None) -> None:
     """Copy the whole archive to another store backend, verified isomorphic."""
-    base = base or os.environ.get("RIGHTS_ARCHIVE_BASE_URI") or None
+    base = base or settings().base_uri
     folder = ctx.find_root().obj.folder
     with _open(source, folder, base) as origin, _open(target, folder, origin.base) as copy:
         bar = tqdm(total=0, desc="graphs", unit="graph", file=sys.stderr, leave=False,
@@ -57,8 +57,3 @@ def migrate(ctx: click.Context, target: str, source: str | None, base: str | Non
     click.echo(f"copied {result.graphs} graphs ({result.quads} quads, change log up to "
                f"{result.last_sequence}) to {target}; verified isomorphic. Run "
                "'rights-archive reindex' where the search index should follow it.")
-
-
-from web.cli import cli  # noqa: E402  (imported by web.cli once the group exists)
-
-cli.add_command(migrate)

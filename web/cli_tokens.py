@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from archive.errors import NotFound
 from web.auth import ROLES, AuthStore
 
 _ROLE = click.Choice(ROLES)
@@ -19,8 +20,7 @@ _ROLE = click.Choice(ROLES)
 def _auth(ctx: click.Context) -> AuthStore:
     folder = ctx.find_root().obj.folder
     if not folder.is_dir():
-        raise click.ClickException(f"there is no archive in {folder}; run 'rights-archive "
-                                   "create' first")
+        raise NotFound(f"there is no archive in {folder}; run 'rights-archive create' first")
     return AuthStore(folder / "auth.sqlite3")
 
 
@@ -99,9 +99,3 @@ def account_disable(ctx: click.Context, name: str) -> None:
     """Disable an account: it can no longer sign in, and its sessions end."""
     _auth(ctx).disable_account(name)
     click.echo(f"account '{name}' disabled")
-
-
-def register(group: click.Group) -> None:
-    """Add the commands to the ``rights-archive`` group."""
-    group.add_command(token)
-    group.add_command(account)

@@ -8,10 +8,10 @@ import click
 
 from archive import BadInput
 from vocab.skos_import import concept_schemes, import_skos
-from web.cli import Context, cli
+from web.cli_context import Context
 
 
-@cli.group()
+@click.group()
 def thesaurus() -> None:
     """External SKOS thesauri stored beside the archive's own vocabulary."""
 

@@ -42,8 +42,8 @@ from archive.export import public_graphs
 from archive.store import Store, StoreBackend
 from archive.uris import Uris
 from vocab import PREFIXES
-from web.app import get_archive
 from web.conneg import negotiate
+from web.services import get_archive
 
 bp = Blueprint("dumps", __name__)
 

@@ -30,8 +30,8 @@ from archive.csv_columns import template_csv
 from archive.errors import Conflict, NotFound
 from archive.history import record_changes
 from archive.suggest import Candidate, suggest
-from web.app import get_archive, get_index
 from web.edit_form import FIRST, Choice, StatementForm, date_preview, problems_by_field
+from web.services import get_archive, get_index
 from web.signin import audit, current_agent, login_required
 from web.things import version_content
 

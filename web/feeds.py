@@ -14,8 +14,8 @@ from lxml import etree
 from rdflib.namespace import DCTERMS
 
 from archive import Archive, Gone
-from web.app import get_archive
 from web.oai import HarvestLog, harvest_log, stamp
+from web.services import get_archive
 from web.things import CONCEPT_KINDS, RESOURCE_KINDS, VOCAB_NAMES, date_text
 
 bp = Blueprint("feeds", __name__)

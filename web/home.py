@@ -13,8 +13,9 @@ from werkzeug.routing import BuildError
 
 from archive.errors import ArchiveError
 from web import charts
-from web.app import get_archive, get_index
 from web.browse import entry_points
+from web.services import get_archive, get_index
+from web.signin import current_agent
 
 bp = Blueprint("home", __name__)
 ENTRY_POINTS = 6
@@ -43,8 +44,6 @@ def path_link(path: str) -> str | None:
 
 def signed_in_agent() -> Any:
     """The signed-in principal for the header (None when anonymous or credentials are bad)."""
-    from web.signin import current_agent
-
     try:
         return current_agent()
     except ArchiveError:

@@ -25,7 +25,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from archive import Archive
 from archive.history import Version
 from archive.record import ID_PATTERN
-from web.app import get_archive
+from web.services import get_archive
 
 bp = Blueprint("memento", __name__)
 

@@ -26,10 +26,10 @@ from rdflib import RDFS, Graph, URIRef
 from archive import Archive
 from archive.changelog import now
 from web import oai_formats
-from web.app import get_archive
 from web.oai_formats import OAI_DC_NS, OAI_DC_SCHEMA, RDF_NS, XSI_NS
 from web.oai_log import SET_KINDS, HarvestLog, harvest_log
 from web.oai_records import RecordTriples, record_reader
+from web.services import get_archive
 from web.things import label_of
 
 bp = Blueprint("oai", __name__)

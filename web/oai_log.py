@@ -22,8 +22,8 @@ from archive import Archive
 from archive.changelog import Change
 from archive.history import snapshot_graph
 from vocab import RA
-from web.app import get_archive
 from web.oai_columns import ChangeColumns, RecordSequences, SetTable, micros
+from web.services import get_archive
 
 #: Set kind (first part of a setSpec) → (kind of thing, linking predicate, set name).
 SET_KINDS: dict[str, tuple[str, URIRef, str]] = {

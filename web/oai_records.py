@@ -24,7 +24,7 @@ from archive import Archive
 from archive.bulk_read import Graphs, Subject, Term, record_triples
 from vocab import RA
 from vocab.thesaurus import Concept
-from web.app import get_archive
+from web.services import get_archive
 from web.things import CONCEPT_KINDS
 
 PREF_LABEL = str(SKOS.prefLabel)

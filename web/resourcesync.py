@@ -30,12 +30,12 @@ from archive import Archive, Gone
 from archive.bulk_read import Triple, graph_triples
 from archive.changelog import now
 from archive.record import ID_PATTERN
-from web.app import get_archive
 from web.etags import statement_etag
 from web.feeds import SITEMAP_LIMIT, SITEMAP_NS, xml_response
 from web.oai import stamp
 from web.oai_columns import from_micros
 from web.oai_log import HarvestLog, harvest_log
+from web.services import get_archive
 
 bp = Blueprint("resourcesync", __name__)
 

@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, url_for
 
 from search.api import search_json
-from web.app import get_archive, get_index
 from web.feeds import add, add_entries, feed_root, last_change, xml_response
 from web.oai import harvest_log
 from web.search_views import Args, query_args
+from web.services import get_archive, get_index
 
 bp = Blueprint("search_feed", __name__)
 

@@ -24,8 +24,8 @@ from search.api import PARAMETERS, search_json
 from search.schema import FACETS
 from search.searching import MAX_PAGE_SIZE
 from web import citations
-from web.app import get_archive, get_index
 from web.conneg import CITATION_FORMATS
+from web.services import get_archive, get_index
 from web.spreadsheet import safe_cell
 
 bp = Blueprint("search_views", __name__)

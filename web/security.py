@@ -35,6 +35,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from archive.settings import settings
 from web.auth import Principal, Unauthorized
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -107,8 +108,9 @@ class HttpsAwareSessions(SecureCookieSessionInterface):
 
 def _secret_key(folder: Path) -> bytes:
     """The session-signing key: from $RIGHTS_ARCHIVE_SECRET_KEY, else kept in the data folder."""
-    if os.environ.get("RIGHTS_ARCHIVE_SECRET_KEY"):
-        return os.environ["RIGHTS_ARCHIVE_SECRET_KEY"].encode()
+    explicit = settings().secret_key
+    if explicit:
+        return explicit.encode()
     path = folder / "secret_key"
     try:
         return path.read_bytes()

@@ -11,11 +11,12 @@ proxy headers count (:mod:`web.security`).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+
+from archive.settings import settings
 
 
 class _Server(BaseApplication):  # type: ignore[misc]
@@ -39,8 +40,7 @@ def access_log() -> str | None:
     """Where the access log goes: ``$RIGHTS_ARCHIVE_ACCESS_LOG`` (a file, ``-`` for standard
     output, the default, or ``off``). A log line costs about a tenth of the worker's time
     for a page built afresh and a fifth for one from the page cache."""
-    target = os.environ.get("RIGHTS_ARCHIVE_ACCESS_LOG", "-").strip()
-    return None if target.lower() in ("off", "none", "") else target
+    return settings().access_log
 
 
 def run(folder: Path, host: str, port: int, threads: int = 8) -> None:

@@ -23,26 +23,15 @@ from flask import (
     session,
     url_for,
 )
-from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
 from archive.errors import ArchiveError, Forbidden
-from web.auth import AuthStore, Principal, Unauthorized
+from web.auth import Principal, Unauthorized
 from web.security import csrf_token
+from web.services import get_auth
 
 bp = Blueprint("signin", __name__)
 View = TypeVar("View", bound=Callable[..., Any])
-
-
-@bp.record_once
-def _open_auth(state: BlueprintSetupState) -> None:
-    app = state.app
-    app.extensions.setdefault("auth", AuthStore(app.config["DATA_DIR"] / "auth.sqlite3"))
-
-
-def get_auth() -> AuthStore:
-    """The accounts, tokens and audit log of the current app."""
-    return current_app.extensions["auth"]
 
 
 def current_agent() -> Principal | None:

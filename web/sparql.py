@@ -24,7 +24,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from web.app import get_archive, get_index
+from web.services import get_archive, get_index
 from web.signin import current_agent
 from web.sparql_engine import lexer
 from web.sparql_engine.description import service_description

@@ -35,7 +35,6 @@ from archive.history import record_changes, snapshot_graph
 from archive.record import ID_PATTERN, Record, normalize_newlines
 from vocab import MODEL_FILES, RA, SCHEME_FILES, VOCAB_DIR
 from web import charts, citations, memento
-from web.app import get_archive, get_index
 from web.conneg import (
     CITATION_FORMATS,
     CONTEXT_PATH,
@@ -48,6 +47,7 @@ from web.conneg import (
     not_modified,
     respond,
 )
+from web.services import get_archive, get_index
 from web.signin import current_agent
 
 bp = Blueprint("things", __name__)

@@ -33,9 +33,9 @@ from archive.errors import ArchiveError
 from archive.ingest import FORMATS, format_of, read_file
 from archive.record import parse_record
 from archive.writes import Payload
-from web.app import get_archive
 from web.auth import AuthStore, Principal
-from web.signin import current_agent, get_auth, login_required
+from web.services import get_archive, get_auth
+from web.signin import current_agent, login_required
 from web.upload_jobs import (
     DEFAULTS,
     KEEP_SECONDS,

@@ -18,9 +18,9 @@ from archive import Archive
 from archive.export import public_graphs
 from archive.remote_query import VIRTUOSO_MAX_GRAPHS
 from vocab import RA, SCHEMA, bind_prefixes
-from web.app import get_archive
 from web.conneg import GRAPH_FORMATS, Page, negotiate, not_modified, respond
 from web.dumps import DUMP_FILES
+from web.services import get_archive
 from web.things import log_validators
 
 bp = Blueprint("void", __name__)
