@@ -44,16 +44,19 @@ def test_another_whoosh_version_is_refused_naming_both() -> None:
     assert "search/engine/README.md" in message
 
 
-def test_a_command_opening_the_index_stops_on_another_whoosh(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command_line", [["create"], ["serve", "--port", "1"]])
+def test_a_command_opening_the_index_stops_on_another_whoosh(tmp_path: Path,
+                                                            command_line: list[str]) -> None:
     """Another Whoosh-Reloaded found first on the path (its metadata, as pip installs it):
-    the command stops where it opens the index, with the message and exit status 1."""
+    the command stops where it opens the index — ``serve`` before it starts gunicorn,
+    whose worker would bury the message in its log — with the message and exit status 1."""
     found_first = tmp_path / "site"
     dist_info = found_first / "whoosh_reloaded-9.9.9.dist-info"
     dist_info.mkdir(parents=True)
     (dist_info / "METADATA").write_text(
         "Metadata-Version: 2.1\nName: Whoosh-Reloaded\nVersion: 9.9.9\n")
     command = Path(sys.executable).with_name("rights-archive")
-    done = subprocess.run([str(command), "--data", str(tmp_path / "data"), "create"],
+    done = subprocess.run([str(command), "--data", str(tmp_path / "data"), *command_line],
                           env={**os.environ, "PYTHONPATH": str(found_first)}, cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr

@@ -46,6 +46,7 @@ from archive.settings import data_dir
 from archive.suggest import Candidate, file_candidates, in_this_file, titles_like
 from archive.suggest import suggest as suggest_from_text
 from search import SearchIndex
+from search.engine import check_whoosh
 from web import cli_migrate, cli_tokens, cli_vocab
 from web.cli_context import Context, locked
 
@@ -327,6 +328,7 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
     """Serve the archive over HTTP (gunicorn, one process, several threads)."""
     from web.server import run
 
+    check_whoosh()  # here, not in the worker, whose failure ends as a line deep in a log
     run(ctx.folder, host, port, threads)
 
 
