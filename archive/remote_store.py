@@ -494,12 +494,17 @@ class RemoteStore(GraphReading):
             self.update("INSERT DATA { " + _quads_text(self._skolem(chunk)) + " }")
 
     def clear(self, keep: Iterable[URIRef] = ()) -> None:
-        """Drop every graph under the prefix but ``keep`` (tests and a failed migration)."""
+        """Drop every graph under the prefix but ``keep`` (tests and a failed migration),
+        and the claims on its change-log entries: a claim a cut-off write left would
+        otherwise refuse the next archive's first writes until it lapsed."""
         kept = {str(name) for name in keep}
         names = [name for name in self.named_graphs() if str(name) not in kept]
         for start in range(0, len(names), 100):
             self.update(" ;\n".join(f"DROP SILENT GRAPH {_text(n)}"
                                     for n in names[start:start + 100]))
+        self.update(f"DELETE {{ GRAPH {_CLAIMS} {{ ?entry ?p ?o }} }} WHERE {{ GRAPH {_CLAIMS} "
+                    f"{{ ?entry ?p ?o }} FILTER(STRSTARTS(STR(?entry), "
+                    f"{_string(self.prefix)})) }}")
 
     def backup(self, target: Path) -> None:
         """An embedded (Oxigraph) copy of the archive's graphs in ``target``.

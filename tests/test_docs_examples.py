@@ -164,21 +164,33 @@ def test_the_search_addresses_of_researchers_md_find_statements(client: Any,
 
 
 def curls(name: str) -> list[list[str]]:
+    """The words of each ``curl`` command in the shell blocks of a doc (a line ending in a
+    backslash goes on on the next line, as in the shell)."""
     return [shlex.split(line) for block in fenced(name, "sh")
-            for line in block.splitlines() if line.startswith("curl ")]
+            for line in block.replace("\\\n", " ").splitlines() if line.startswith("curl ")]
 
 
-@pytest.mark.parametrize("words", curls("researchers.md"), ids=lambda w: w[-1])
-def test_the_curl_downloads_of_researchers_md(client: Any, words: list[str]) -> None:
+def curl_headers(words: list[str]) -> dict[str, str]:
+    return dict(words[i + 1].split(": ", 1) for i, word in enumerate(words) if word == "-H")
+
+
+@pytest.mark.parametrize("words", curls("researchers.md"), ids=lambda w: " ".join(w[1:]))
+def test_the_curl_commands_of_researchers_md(client: Any, words: list[str]) -> None:
     url = urlsplit(words[-1])
     assert url.netloc == "localhost:5000"
-    response = client.get(f"{url.path}?{url.query}")
+    response = client.get(f"{url.path}?{url.query}", headers=curl_headers(words),
+                          follow_redirects="-L" in words)
     assert response.status_code == 200
     if url.path.endswith(".csv"):
         rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
         assert rows and rows[0]["id"]
-    else:
+    elif url.path.startswith("/api/search"):
         assert response.get_json()["total"] > 0
+    else:
+        wanted = curl_headers(words).get("Accept")
+        assert not wanted or response.mimetype == wanted
+        assert "us-human-rights-cities-alliance" in response.get_data(as_text=True) or \
+            "ungdc-bgr-45-1990" in response.get_data(as_text=True)
 
 
 def test_the_curl_example_of_sparql_md(client: Any) -> None:

@@ -21,7 +21,9 @@ import pytest
 import requests
 
 from archive import Archive, ArchiveError
+from archive.remote_store import RemoteStore
 from archive.settings import DEFAULT_BASE
+from tests.conftest import emptied
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
               "content-encoding", "host"}
@@ -141,3 +143,25 @@ def test_a_large_write_cut_off_anywhere_stores_nothing(proxied, virtuoso_server,
         assert archive.state(record["id"]) == (2, "update")
     assert len(archive.changes()) == 2 * len(records)
     assert staged_lines(virtuoso_server) == 0
+
+
+def test_an_emptied_store_keeps_no_claim_a_cut_off_write_left(virtuoso_server, remote_store_url,
+                                                             tmp_path: Path) -> None:
+    """A write cut off before it withdrew its claim leaves the claim until it lapses; an
+    archive made on the store after ``clear`` (tests, a failed migration) must not inherit
+    it, or its first write is refused as another process's."""
+    url = remote_store_url(DEFAULT_BASE)
+    store = RemoteStore(url, prefix=DEFAULT_BASE)
+    store.update(f"INSERT DATA {{ GRAPH <urn:x-rights-archive:claims> {{ <{DEFAULT_BASE}changes/1> "
+                 "<urn:x-rights-archive:claimedBy> \"left-behind\" ; "
+                 "<urn:x-rights-archive:claimedAt> "
+                 "\"2999-01-01T00:00:00Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime> } }")
+    assert store.writing()
+    store.clear()
+    assert not store.writing()
+    store.close()
+    archive = Archive(tmp_path / "data", store=emptied(virtuoso_server, DEFAULT_BASE))
+    record = {"id": "claims-cleared", "title": "Statement after a cleared store",
+              "issuer": "Water Network", "date": "2024-03-22", "type": "press statement"}
+    assert [s.id for s in archive.save([record], agent="test")] == ["claims-cleared"]
+    archive.close()
