@@ -379,3 +379,20 @@ def test_the_parse_answers_form_dataset_and_matches() -> None:
     assert update.value.status == 403
     with pytest.raises(SyntaxError):
         parse("SELECT * WHERE { ?s ?p }", PREFIXES, "")
+
+
+def test_a_query_read_before_is_answered_from_its_parse_alike() -> None:
+    """A worker keeps what it parsed: the same text gives the same reading, never a shared
+    object a caller could change, and a refusal stays a refusal every time."""
+    text = "PREFIX g: <http://g/> SELECT * FROM <one> WHERE { ?s ra:matches 'x' }"
+    first = parse(text, PREFIXES, "http://base/")
+    first.default_graphs.append("http://changed/")
+    first.prefixes["g"] = "http://changed/"
+    again = parse(text, PREFIXES, "http://base/")
+    assert again.default_graphs == ["http://base/one"] and again.prefixes["g"] == "http://g/"
+    assert (again.form, again.matches) == ("select", 1)
+    assert parse(text, PREFIXES, "http://other/").default_graphs == ["http://other/one"]
+    for _ in range(2):
+        with pytest.raises(Refused) as refused:
+            parse("SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", PREFIXES, "")
+        assert refused.value.status == 400

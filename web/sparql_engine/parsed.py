@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from types import MethodType
 from typing import Any
 from urllib.parse import urljoin
@@ -101,9 +102,23 @@ def decode_escapes(text: str) -> str:
     return "".join(out)
 
 
+#: Parses a worker keeps, by query text (at most 64 KiB each): clients repeat queries,
+#: and a parse costs 5–13 ms for a typical one, more than many evaluations.
+PARSES_KEPT = 256
+
+
 def parse(query: str, prefixes: dict[str, str], base: str) -> Parsed:
     """Read ``query`` (see the module); raise :class:`Refused` for what is not run, and
-    SyntaxError for what does not parse."""
+    SyntaxError for what does not parse. A query read before is not parsed again (a
+    refusal is: only what runs is kept)."""
+    kept = _read(query, tuple(sorted(prefixes.items())), base)
+    return replace(kept, prefixes=dict(kept.prefixes), default_graphs=[*kept.default_graphs],
+                   named_graphs=[*kept.named_graphs])
+
+
+@lru_cache(maxsize=PARSES_KEPT)
+def _read(query: str, prefix_items: tuple[tuple[str, str], ...], base: str) -> Parsed:
+    prefixes = dict(prefix_items)
     text = decode_escapes(query)
     if decode_escapes(text) != text:
         raise Refused(400, "the query spells a codepoint escape with escapes (such as "
