@@ -7,8 +7,10 @@ same scheme, host, script root (``SCRIPT_NAME``), path and query string — ever
 routes it, not the URL they add up to, since ``SCRIPT_NAME=/topics`` with path ``/`` is
 the home page at the URL of ``/topics/`` — and the same ``Accept``, ``Accept-Datetime``,
 ``Accept-Language``, ``Accept-Encoding`` and ``Cookie`` headers (a response that varies on
-any other header is not kept). Entries live in one LRU bounded in entries
-and in bytes, and all go when the position moves (any write).
+any other header is not kept), and the same interface language (web/i18n.py: a page in
+French is never served to someone asking English, however the language was chosen).
+Entries live in one LRU bounded in entries and in bytes, and all go when the position moves
+(any write).
 
 Never cached: requests with a session cookie or an ``Authorization`` header (signed-in
 pages carry the user's name, forms and CSRF token), responses that set a cookie, say
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, request_finished
+
+from web.i18n import chosen_language
 
 DEFAULTS: dict[str, Any] = {
     "PAGE_CACHE": True,
@@ -86,8 +90,8 @@ class PageCache:
         return len(self._entries)
 
     @staticmethod
-    def key(url: str, headers: Mapping[str, str]) -> Key:
-        return url, tuple(headers.get(name, "") for name in KEY_HEADERS)
+    def key(url: str, headers: Mapping[str, str], language: str = "") -> Key:
+        return url, (language, *(headers.get(name, "") for name in KEY_HEADERS))
 
     def get(self, position: Position, key: Key) -> Entry | None:
         """The response stored under ``key`` at ``position`` (None: none yet)."""
@@ -189,7 +193,7 @@ def _answer_from_cache() -> Response | None:
         return None
     cache: PageCache = current_app.extensions["page_cache"]
     g.page_cache_position = where = position()
-    g.page_cache_key = key = cache.key(routing(), request.headers)
+    g.page_cache_key = key = cache.key(routing(), request.headers, chosen_language())
     entry = cache.get(where, key)
     if entry is None:
         return None
