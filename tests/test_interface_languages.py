@@ -142,7 +142,7 @@ def test_search_page_counts_and_facets_in_french(app: Any) -> None:
     total = app.extensions["index"].search("council", {}, page=1, page_size=1).total
     assert f'<h2 id="results-h">{total} déclarations pour « council »</h2>' in body
     assert '<h3 id="facet-language">Langue</h3>' in body
-    assert '<span class="facet-label">anglais</span>' in body
+    assert '<span class="facet-label" dir="auto">anglais</span>' in body
     assert '<option value="-date">Les plus récentes d&#39;abord</option>' in body
 
 

@@ -30,6 +30,8 @@ from werkzeug.urls import urlencode
 LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 DEFAULT = "en"
 RIGHT_TO_LEFT = frozenset({"ar"})
+#: Languages of records written right to left (their text gets ``dir="rtl"``).
+RTL_SCRIPTS = frozenset({"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"})
 #: Each language's name in itself, for the switcher.
 NATIVE_NAMES = {"ar": "العربية", "zh": "中文", "en": "English", "fr": "Français",
                 "ru": "Русский", "es": "Español"}
@@ -88,9 +90,9 @@ def init_app(app: Flask) -> None:
     app.after_request(_remember)
     app.context_processor(lambda: {
         "ui_language": chosen_language(), "ui_direction": direction(),
-        "language_links": language_links})
-    app.jinja_env.filters.update(number=number, local_date=local_date,
-                                 local_time=local_time, term=term)
+        "forward": "←" if direction() == "rtl" else "→", "language_links": language_links})
+    app.jinja_env.filters.update(number=number, local_date=local_date, local_time=local_time,
+                                 term=term, direction_of=direction_of)
 
 
 def _remember(response: Response) -> Response:
@@ -107,6 +109,12 @@ def _remember(response: Response) -> Response:
 
 def direction() -> str:
     return "rtl" if chosen_language() in RIGHT_TO_LEFT else "ltr"
+
+
+def direction_of(tag: Any) -> str:
+    """The writing direction of a record's language tag (``rtl`` for Arabic, Hebrew …)."""
+    primary = str(tag or "").split("-", 1)[0].lower()
+    return "rtl" if primary in RTL_SCRIPTS else "ltr"
 
 
 def language_links() -> list[dict[str, Any]]:
