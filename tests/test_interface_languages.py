@@ -90,6 +90,9 @@ def test_pages_say_what_they_vary_on(app: Any) -> None:
     response = app.test_client().get(f"/statements/{SEED}", headers=HTML)
     vary = {name.strip().lower() for name in response.headers["Vary"].split(",")}
     assert {"accept", "accept-language", "cookie"} <= vary
+    assert response.headers["Content-Language"] == "en"
+    french = app.test_client().get(f"/statements/{SEED}?lang=fr", headers=HTML)
+    assert french.headers["Content-Language"] == "fr"
 
 
 def test_the_page_cache_keeps_each_language_apart(app: Any) -> None:
@@ -113,6 +116,7 @@ def test_hreflang_alternates_and_the_switcher(app: Any) -> None:
         as_text=True)
     alternates = re.findall(r'<link rel="alternate" hreflang="(\w+)" href="([^"]+)">', body)
     assert alternates == [(code, f"/search?q=council&amp;lang={code}") for code in LANGUAGES]
+    assert '<link rel="alternate" hreflang="x-default" href="/search?q=council">' in body
     switcher = body.split('class="language-switcher"', 1)[1].split("</nav>", 1)[0]
     assert re.findall(r'hreflang="(\w+)" lang="\w+" dir="(\w+)"', switcher) == [
         (code, "rtl" if code == "ar" else "ltr") for code in LANGUAGES]

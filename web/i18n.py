@@ -90,15 +90,17 @@ def init_app(app: Flask) -> None:
     app.after_request(_remember)
     app.context_processor(lambda: {
         "ui_language": chosen_language(), "ui_direction": direction(),
-        "forward": "←" if direction() == "rtl" else "→", "language_links": language_links})
+        "forward": "←" if direction() == "rtl" else "→", "language_links": language_links,
+        "negotiated_link": negotiated_link})
     app.jinja_env.filters.update(number=number, local_date=local_date, local_time=local_time,
                                  term=term, direction_of=direction_of)
 
 
 def _remember(response: Response) -> Response:
-    """Keep a ``?lang=`` choice in a cookie; say what HTML pages vary on."""
+    """Keep a ``?lang=`` choice in a cookie; say what HTML pages vary on, and their language."""
     if response.mimetype == "text/html":
         response.vary.update(("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", chosen_language())
     asked = request.args.get(PARAMETER, "").strip().lower()
     if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
         response.set_cookie(COOKIE, asked, max_age=COOKIE_MAX_AGE,
@@ -129,6 +131,15 @@ def language_links() -> list[dict[str, Any]]:
                       "href": f"{base}?{urlencode(args)}",
                       "dir": "rtl" if code in RIGHT_TO_LEFT else "ltr"})
     return links
+
+
+def negotiated_link() -> str:
+    """This page without ``lang``: the language then comes from the cookie or the browser
+    (the ``x-default`` alternate)."""
+    args = MultiDict(request.args)
+    args.poplist(PARAMETER)
+    query = urlencode(args)
+    return request.script_root + request.path + (f"?{query}" if query else "")
 
 
 def language_name(code: str) -> str:
