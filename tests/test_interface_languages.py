@@ -6,6 +6,7 @@ committed catalogues complete and compiled from their ``.po`` files."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from web.i18n import LANGUAGES
 SEED = "us-human-rights-cities-alliance-2018-06-22"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "web" / "translations"
 HTML = {"Accept": "text/html"}
+PASSWORD = "a long enough password"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _HTML_TAG = re.compile(r"<html ([^>]*)>")
 #: The search box's label on the home page, in each language.
 SEARCH_LABEL = {
@@ -155,6 +158,23 @@ def test_json_is_not_translated(app: Any) -> None:
     assert response.get_json()["results"][0]["date_display"] in {
         hit["date_display"] for hit in app.test_client().get(
             "/api/search?q=council").get_json()["results"]}
+
+
+def test_the_form_script_gets_its_texts_translated(app: Any) -> None:
+    app.extensions["auth"].create_account("archivist", "editor", PASSWORD)
+    client = app.test_client()
+    form = client.get("/signin", headers=HTML).get_data(as_text=True)
+    signed = client.post("/signin", data={"username": "archivist", "password": PASSWORD,
+                                          "csrf_token": _CSRF.search(form).group(1)})
+    assert signed.status_code == 302
+    english = client.get("/edit/new", headers=HTML).get_data(as_text=True)
+    assert 'id="ui-text"' not in english  # the script's own English
+    french = client.get("/edit/new?lang=fr", headers=HTML).get_data(as_text=True)
+    block = re.search(r'<script type="application/json" id="ui-text">(.*?)</script>', french)
+    texts = json.loads(block.group(1))
+    assert texts["Add another"] == "Ajouter une ligne"
+    assert texts["Use %(key)s: %(value)s"] == "Utiliser %(key)s : %(value)s"
+    assert "<h1>Ajouter une déclaration</h1>" in french
 
 
 @pytest.mark.parametrize("code", [c for c in LANGUAGES if c != "en"])

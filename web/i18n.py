@@ -64,6 +64,21 @@ TERMS = (
 )
 
 
+#: What static/app.js writes into the archivists' pages, handed to it translated
+#: (``js_texts``, a JSON block read by its ``t()``).
+JS_TEXTS = (
+    N_("Remove"), N_("Remove %(what)s"), N_("this row"), N_("Add another"),
+    N_("No suggestions from this text."), N_("Suggestions"), N_("not in the archive"),
+    N_("Use"), N_("Use %(key)s: %(value)s"), N_("Added"), N_("Checking the file…"),
+    N_("Storing the file…"), N_("%(done)s of %(total)s"),
+)
+
+
+def js_texts() -> dict[str, str]:
+    """The script's texts in the interface language, English text → translation."""
+    return {text: _gettext(text) for text in JS_TEXTS}
+
+
 def chosen_language() -> str:
     """The interface language of this request (computed once per request)."""
     chosen = g.get("ui_language")
@@ -91,7 +106,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {
         "ui_language": chosen_language(), "ui_direction": direction(),
         "forward": "←" if direction() == "rtl" else "→", "language_links": language_links,
-        "negotiated_link": negotiated_link})
+        "negotiated_link": negotiated_link, "js_texts": js_texts})
     app.jinja_env.filters.update(number=number, local_date=local_date, local_time=local_time,
                                  term=term, direction_of=direction_of)
 
