@@ -143,6 +143,13 @@ def test_dates_and_numbers_follow_the_language(app: Any) -> None:
     assert "<dt>Émis par</dt>" in page["fr"] and "<dt>发布方</dt>" in page["zh"]
 
 
+def test_a_version_page_in_russian(app: Any) -> None:
+    body = app.test_client().get(f"/statements/{SEED}/versions/1?lang=ru", headers=HTML
+                                 ).get_data(as_text=True)
+    assert "Версия 1 этого заявления (создание: test," in body
+    assert "Это текущая версия." in body and "Все версии (TimeMap)" in body
+
+
 def test_search_page_counts_and_facets_in_french(app: Any) -> None:
     body = app.test_client().get("/search?q=council&lang=fr", headers=HTML).get_data(
         as_text=True)
