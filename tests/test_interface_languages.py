@@ -149,6 +149,16 @@ def test_dates_and_numbers_follow_the_language(app: Any) -> None:
     assert "<dt>Émis par</dt>" in page["fr"] and "<dt>发布方</dt>" in page["zh"]
 
 
+def test_a_refused_sign_in_says_so_in_spanish(app: Any) -> None:
+    client = app.test_client()
+    form = client.get("/signin?lang=es", headers=HTML).get_data(as_text=True)
+    refused = client.post("/signin", data={"username": "nobody", "password": "wrong words",
+                                           "csrf_token": _CSRF.search(form).group(1)})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 401
+    assert "<h2>Sesión no iniciada</h2><p>nombre de cuenta o contraseña incorrectos</p>" in body
+
+
 def test_a_version_page_in_russian(app: Any) -> None:
     body = app.test_client().get(f"/statements/{SEED}/versions/1?lang=ru", headers=HTML
                                  ).get_data(as_text=True)

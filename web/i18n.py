@@ -61,6 +61,9 @@ TERMS = (
     N_("Method Not Allowed"), N_("Not Acceptable"), N_("Request Entity Too Large"),
     N_("Unprocessable Entity"), N_("Too Many Requests"), N_("Internal Server Error"),
     N_("Service Unavailable"), N_("BadInput"), N_("NotFound"),
+    # the sign-in page's refusals that name nothing (web/auth.py), shown translated
+    N_("wrong account name or password"), N_("the bearer token is wrong: no such token"),
+    N_("the bearer token is not one this archive issued (tokens look like ra_<id>_<secret>)"),
 )
 
 
