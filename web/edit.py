@@ -270,10 +270,9 @@ def restore(record_id: str) -> Any:
         saved = get_archive().restore(record_id, int(wanted), agent=agent_name(),
                                       note=request.form.get("note", ""))
     except (BadInput, NotFound) as error:
-        message = error.problems[0].message if isinstance(error, BadInput) else str(error)
-        flash(gettext("Not restored: %(reason)s.",
-                      reason=f"{'the note ' if isinstance(error, BadInput) else ''}{message}"),
-              "error")
+        reason = f"the note {error.problems[0].message}" if isinstance(error, BadInput) \
+            else str(error)
+        flash(gettext("Not restored: %(reason)s.", reason=reason), "error")
         return redirect(url_for("edit.history", record_id=record_id), code=303)
     audit("restore", saved.id, saved.version, f"restored version {wanted}")
     flash(gettext("Restored version %(wanted)s as version %(number)s.", wanted=wanted,
