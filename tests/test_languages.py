@@ -91,3 +91,38 @@ def test_treaty_finder_reads_arabic_and_chinese_in_running_text() -> None:
         == ["CEDAW"]
     assert finder.notations_in("العهد الدولي الخاص بالحقوق المدنية والسياسية") == ["ICCPR"]
     assert finder.notations_in("Всеобщая декларация прав человека") == ["UDHR"]
+
+
+def test_lang_weighs_up_the_query_language(tmp_path: Path) -> None:
+    archive = Archive(None)
+    archive.save([
+        {"id": "unesco-en", "title": "UNESCO report", "issuer": "Org", "date": "2020",
+         "language": "en", "text": "The UNESCO report on education."},
+        {"id": "unesco-ru", "title": "Доклад UNESCO", "issuer": "Org", "date": "2020",
+         "language": "ru", "text": "Доклад UNESCO об образовании."},
+    ], agent="test")
+    index = SearchIndex(tmp_path / "index", archive)
+    try:
+        assert [h.id for h in index.search("UNESCO", lang="ru").results] == \
+            ["unesco-ru", "unesco-en"]
+        assert [h.id for h in index.search("UNESCO", lang="en").results] == \
+            ["unesco-en", "unesco-ru"]
+        assert {h.id for h in index.search("UNESCO", lang="xx").results} == \
+            {"unesco-en", "unesco-ru"}
+    finally:
+        index.close()
+
+
+def test_no_spelling_suggestion_for_chinese(golden_index: SearchIndex) -> None:
+    assert golden_index.search("不存在的词语").suggestion is None
+
+
+def test_snippets_mark_chinese_and_arabic_words(golden_index: SearchIndex) -> None:
+    assert golden_index.search("人权").results[0].snippet == (
+        "我们对美国退出联合国<mark>人权</mark>理事会深表遗憾。<mark>人权</mark>理事会是保护<mark>人权</mark>"
+        "的重要机制。")
+    assert "<mark>理事会</mark>" in golden_index.search("理事会").results[0].snippet
+    marked = golden_index.search("المرأة").results[0]
+    assert marked.id == "ar-2"
+    assert marked.snippet.count("<mark>") == 2
+    assert "<mark>المرأة</mark>" in marked.snippet and "<mark>للمرأة</mark>" in marked.snippet
