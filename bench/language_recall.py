@@ -65,9 +65,14 @@ def main() -> None:
         index = SearchIndex(Path(folder) / "index", archive)
         scores, misses = recall(index, golden["queries"])
         size = index_size(Path(folder) / "index")
+        with index.ix.reader() as reader:
+            terms = sum(1 for name in ("title_zh", "text_zh") for _ in reader.lexicon(name))
+            postings = sum(reader.doc_frequency(name, term) for name in ("title_zh", "text_zh")
+                           for term in reader.lexicon(name))
         index.close()
     print(f"Chinese segmentation: {args.chinese}; {len(golden['statements'])} statements, "
-          f"{len(golden['queries'])} queries; index {size:,} bytes\n")
+          f"{len(golden['queries'])} queries; index {size:,} bytes; Chinese title and text "
+          f"fields: {terms} distinct terms, {postings} postings\n")
     print("| language | queries | recall@10 |\n|---|---|---|")
     counts = defaultdict(int)
     for query in golden["queries"]:

@@ -10,13 +10,16 @@ only in capitals (so the word "cat" stays a word).
 Chinese is written without spaces: each Han character is a word here, so a title matches
 inside any run of text. Arabic words are compared without their conjunction and article
 (:func:`search.languages.strip_arabic_prefix`), and a label's first word also after a
-one-letter preposition ("لاتفاقية", "وبالعهد"); diacritics are ignored.
+one-letter preposition ("لاتفاقية", "وبالعهد"); diacritics are ignored. Russian words are
+compared by their stem, so a title is found in any case ("ратифицировать Конвенцию о
+ликвидации …").
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import compress, filterfalse
 from operator import not_
@@ -33,8 +36,32 @@ _DIACRITICS = re.compile("[\u064b-\u065f\u0670]")
 _ARABIC_PARTICLES = "وفبلك"
 
 
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
 def _arabic_key(word: str) -> str:
     return strip_arabic_prefix(word) if ARABIC_LETTER.match(word) else word
+
+
+@functools.lru_cache(maxsize=100_000)
+def _russian_key(word: str) -> str:
+    """A Cyrillic word by its Russian stem: "Конвенцию" and "Конвенция" are one word."""
+    return _russian_stem()(word) if _CYRILLIC.match(word) else word
+
+
+@functools.cache
+def _russian_stem() -> Callable[[str], str]:
+    from whoosh.lang import stemmer_for_language
+    return stemmer_for_language("ru")
+
+
+def _keys(words: list[str], text: str) -> list[str]:
+    """``words`` as the finder compares them, for a text with Arabic or Cyrillic letters."""
+    if ARABIC_LETTER.search(text):
+        words = [_arabic_key(w) for w in words]
+    if _CYRILLIC.search(text):
+        words = [_russian_key(w) for w in words]
+    return words
 
 
 @dataclass(frozen=True)
@@ -62,6 +89,7 @@ def words_of(text: str) -> list[tuple[str, str, int, int]]:
     if len(folded) != len(text):
         folded = text  # a rare length-changing lower-casing: fall back to the raw text
     arabic = ARABIC_LETTER.search(folded) is not None
+    cyrillic = _CYRILLIC.search(folded) is not None
     found = []
     for match in (_TOKEN_HAN if HAN_CHAR.search(folded) else _TOKEN).finditer(folded):
         word = match.group()
@@ -69,6 +97,8 @@ def words_of(text: str) -> list[tuple[str, str, int, int]]:
             word = word.replace("'", "").replace("’", "")
         if arabic:
             word = _arabic_key(word)
+        if cyrillic:
+            word = _russian_key(word)
         if word not in _SKIP:
             found.append((word, text, match.start(), match.end()))
     return found
@@ -188,8 +218,8 @@ class TreatyFinder:
         tokens = _tokens(folded, han)
         words = list(filterfalse(_SKIP.__contains__, tokens))
         firsts: list[str | None] = words
-        if ARABIC_LETTER.search(folded):
-            words = [_arabic_key(w) for w in words]
+        if ARABIC_LETTER.search(folded) or _CYRILLIC.search(folded):
+            words = _keys(words, folded)
             firsts = [self.first_word(w) for w in words]
         originals: list[str] | None = None
         found: dict[str, None] = {}

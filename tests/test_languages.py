@@ -91,6 +91,8 @@ def test_treaty_finder_reads_arabic_and_chinese_in_running_text() -> None:
         == ["CEDAW"]
     assert finder.notations_in("العهد الدولي الخاص بالحقوق المدنية والسياسية") == ["ICCPR"]
     assert finder.notations_in("Всеобщая декларация прав человека") == ["UDHR"]
+    assert finder.notations_in("ратифицировать Конвенцию о ликвидации всех форм "
+                               "дискриминации в отношении женщин") == ["CEDAW"]
 
 
 def test_lang_weighs_up_the_query_language(tmp_path: Path) -> None:
