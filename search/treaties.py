@@ -34,8 +34,6 @@ _SKIP = frozenset({"the"})  # as vocab.thesaurus.normalize_label drops it
 _DIACRITICS = re.compile("[\u064b-\u065f\u0670]")
 #: One-letter prefixes an Arabic title's first word may carry (and, so, with, for, like).
 _ARABIC_PARTICLES = "وفبلك"
-
-
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 

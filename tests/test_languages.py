@@ -10,6 +10,7 @@ import pytest
 from archive import Archive
 from search import SearchIndex
 from search.analysis import text_analyzer
+from search.api import search_json
 from search.languages import chinese_words, strip_arabic_prefix
 from search.treaties import TreatyFinder
 
@@ -111,6 +112,8 @@ def test_lang_weighs_up_the_query_language(tmp_path: Path) -> None:
             ["unesco-en", "unesco-ru"]
         assert {h.id for h in index.search("UNESCO", lang="xx").results} == \
             {"unesco-en", "unesco-ru"}
+        found = search_json(index, {"q": ["UNESCO"], "lang": ["ru"]})["results"]
+        assert [hit["id"] for hit in found] == ["unesco-ru", "unesco-en"]
     finally:
         index.close()
 
@@ -128,3 +131,22 @@ def test_snippets_mark_chinese_and_arabic_words(golden_index: SearchIndex) -> No
     assert marked.id == "ar-2"
     assert marked.snippet.count("<mark>") == 2
     assert "<mark>المرأة</mark>" in marked.snippet and "<mark>للمرأة</mark>" in marked.snippet
+
+
+def test_fused_indexing_gives_the_chains_terms(golden: dict) -> None:
+    for statement in golden["statements"]:
+        analyzer = text_analyzer(statement["language"])
+        chain: dict[str, list[int]] = {}
+        for token in analyzer(statement["text"], positions=True, mode="index"):
+            chain.setdefault(token.text, []).append(token.pos)
+        assert analyzer.term_positions(statement["text"]) == chain, statement["id"]
+
+
+def test_suggest_finds_treaty_titles_in_chinese_and_arabic_running_text() -> None:
+    from archive.suggest import suggest
+
+    archive = Archive(None)
+    for text in ("我们呼吁各国批准并执行消除对妇女一切形式歧视公约，保障妇女",
+                 "وفقا لاتفاقية القضاء على جميع أشكال التمييز ضد المرأة"):
+        assert [(s.key, s.value) for s in suggest(archive, text, lambda line: [])] == \
+            [("references", "CEDAW")]
