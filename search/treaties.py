@@ -35,6 +35,13 @@ _DIACRITICS = re.compile("[\u064b-\u065f\u0670]")
 #: One-letter prefixes an Arabic title's first word may carry (and, so, with, for, like).
 _ARABIC_PARTICLES = "وفبلك"
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
+#: Any letter of the scripts the finder treats apart (Cyrillic, Arabic, Han): one scan tells
+#: whether a text needs the checks for each (most texts do not).
+_OTHER_SCRIPTS = re.compile(f"[\u0400-\u04ff\u0600-\u06ff{HAN}]")
+
+
+def _other_scripts(text: str) -> bool:
+    return not text.isascii() and _OTHER_SCRIPTS.search(text) is not None
 
 
 def _arabic_key(word: str) -> str:
@@ -86,10 +93,11 @@ def words_of(text: str) -> list[tuple[str, str, int, int]]:
     folded = fold(text, same_length=True)
     if len(folded) != len(text):
         folded = text  # a rare length-changing lower-casing: fall back to the raw text
-    arabic = ARABIC_LETTER.search(folded) is not None
-    cyrillic = _CYRILLIC.search(folded) is not None
+    other = _other_scripts(folded)
+    arabic = other and ARABIC_LETTER.search(folded) is not None
+    cyrillic = other and _CYRILLIC.search(folded) is not None
     found = []
-    for match in (_TOKEN_HAN if HAN_CHAR.search(folded) else _TOKEN).finditer(folded):
+    for match in (_TOKEN_HAN if other and HAN_CHAR.search(folded) else _TOKEN).finditer(folded):
         word = match.group()
         if "'" in word or "’" in word:
             word = word.replace("'", "").replace("’", "")
@@ -207,16 +215,17 @@ class TreatyFinder:
         instead of one match object and tuple per word, visiting only the words that begin
         a label; the words as written are read only when an acronym is a candidate.
         """
-        if _DIACRITICS.search(text):
+        other = _other_scripts(text)
+        if other and _DIACRITICS.search(text):
             text = _DIACRITICS.sub("", text)
         folded = fold(text, same_length=True)
         if len(folded) != len(text):
             folded = text
-        han = HAN_CHAR.search(folded) is not None
+        han = other and HAN_CHAR.search(folded) is not None
         tokens = _tokens(folded, han)
         words = list(filterfalse(_SKIP.__contains__, tokens))
         firsts: list[str | None] = words
-        if ARABIC_LETTER.search(folded) or _CYRILLIC.search(folded):
+        if other and (ARABIC_LETTER.search(folded) or _CYRILLIC.search(folded)):
             words = _keys(words, folded)
             firsts = [self.first_word(w) for w in words]
         originals: list[str] | None = None
