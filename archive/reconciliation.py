@@ -42,6 +42,11 @@ PROPERTIES: dict[str, tuple[str, str]] = {
     "country": ("Country or place", "for an issuer, a place its statements concern; for an "
                 "event, where it happened: a name or a place id"),
 }
+#: The types that may carry each property (a query naming one looks at those types only).
+PROPERTY_TYPES: dict[str, frozenset[str]] = {
+    "kind": frozenset({"issuer"}), "part_of": frozenset({"issuer"}),
+    "country": frozenset({"issuer", "event"}),
+}
 RESOURCE_CLASSES = {"issuers": RA.Issuer, "events": RA.Event, "places": RA.Place}
 #: The names of a resource: its label, then its alternative names.
 NAME_PREDICATES = (RDFS.label, SKOS.altLabel)
@@ -121,9 +126,10 @@ class Catalogue:
 
     def candidates(self, query: Query) -> list[Candidate]:
         """The candidates for ``query``, best first, ``match`` set on the top one when sure."""
-        types = query.types or tuple(TYPES)
         wanted = [(pid, set().union(*(self.keys(v) for v in values)))
                   for pid, values in query.properties]
+        types = tuple(t for t in query.types or TYPES
+                      if all(t in PROPERTY_TYPES[pid] for pid, _ in wanted))
         found: dict[str, Candidate] = {}
         by_id = self.entity(query.text) if query.text else None
         if by_id is not None and by_id.type in types:
@@ -132,7 +138,7 @@ class Catalogue:
         for entity, comparison in self._compared(query.text, types):
             if comparison.score >= MIN_SCORE and entity.id not in found:
                 found[entity.id] = self._candidate(entity, comparison, wanted)
-        ranked = sorted((c for c in found.values() if c is not None and all(c.agreed.values())),
+        ranked = sorted((c for c in found.values() if all(c.agreed.values())),
                         key=lambda c: (-c.score, c.entity.name.casefold(), c.entity.id))
         _decide(ranked)
         return ranked[:query.limit]
