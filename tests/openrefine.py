@@ -46,17 +46,25 @@ class OpenRefine:
              "-m", "768M", "-x", "refine.headless=true"],
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, cwd=self.folder)
+        try:
+            self._wait(timeout)
+        except BaseException:  # never leave it running behind a failed start
+            self.stop()
+            raise
+        return self
+
+    def _wait(self, timeout: float) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"OpenRefine stopped at start:\n{self.log_tail()}")
             try:
-                if self.http.get(f"{self.url}/command/core/get-version", timeout=5).ok:
-                    return self
-            except requests.ConnectionError:
+                if self.http.get(f"{self.url}/command/core/get-version", timeout=10).ok:
+                    return
+            except (requests.ConnectionError, requests.Timeout):  # not listening, or starting
                 pass
             time.sleep(0.5)
-        self.stop()
         raise RuntimeError(f"OpenRefine did not answer in {timeout:.0f} s:\n{self.log_tail()}")
 
     def log_tail(self) -> str:
@@ -64,14 +72,18 @@ class OpenRefine:
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
     def stop(self, timeout: float = 30) -> None:
-        if self.process is None or self.process.poll() is not None:
+        """Stop the launcher's process group (the shell scripts and Java), by its id."""
+        if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)  # the launcher's group: script and Java
         try:
+            os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout)
+        except ProcessLookupError:  # already gone
+            pass
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
+        self.process = None
         self.log.close()
 
     # The API ---------------------------------------------------------------------------
