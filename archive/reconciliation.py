@@ -52,7 +52,7 @@ RESOURCE_CLASSES = {"issuers": RA.Issuer, "events": RA.Event, "places": RA.Place
 NAME_PREDICATES = (RDFS.label, SKOS.altLabel)
 MIN_SCORE = 50.0
 UNKNOWN_FACTOR = 0.9  # a property the query names that the candidate has no value for
-PRESELECT = 200  # names scored in full per query (the best by a fast fuzzy ratio)
+PRESELECT = 60  # names scored in full per query (the best by a fast fuzzy ratio)
 
 
 @dataclass(frozen=True)
@@ -105,9 +105,17 @@ class Catalogue:
         self.uris = archive.uris
         self.entities = {entity.id: entity for entity in entities}
         self._names: dict[str, list[tuple[Name, Entity]]] = defaultdict(list)
+        self._folded: dict[str, list[str]] = defaultdict(list)  # the same, folded: for rapidfuzz
+        self._exact: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        self._words: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for entity in self.entities.values():
             for name in entity.names:
+                index = len(self._names[entity.type])
+                self._exact[entity.type][name.folded].append(index)
+                for word in set(name.words):
+                    self._words[entity.type][word].append(index)
                 self._names[entity.type].append((name, entity))
+                self._folded[entity.type].append(name.folded)
 
     def entity(self, text: str) -> Entity | None:
         """The entity with this id ("issuers/bulgaria") or URI, if any."""
@@ -145,22 +153,39 @@ class Catalogue:
 
     def _compared(self, text: str | None, types: tuple[str, ...]
                   ) -> Iterable[tuple[Entity, Comparison]]:
-        pairs = [pair for kind in types for pair in self._names[kind]]
         if text is None:  # properties only: every entity of the types, on an even footing
-            seen = {entity.id: entity for _, entity in pairs}
-            return [(entity, Comparison(MIN_SCORE, entity.name)) for entity in seen.values()]
+            return [(entity, Comparison(MIN_SCORE, entity.name))
+                    for entity in self.entities.values() if entity.type in types]
         query = Name.of(text)
-        if len(pairs) > PRESELECT:  # score in full only the names a fast ratio finds near
-            exact = [p for p in pairs if p[0].folded == query.folded]
-            near = process.extract(query.folded, [p[0].folded for p in pairs],
-                                   scorer=fuzz.WRatio, limit=PRESELECT, score_cutoff=40)
-            pairs = exact + [pairs[index] for _, _, index in near]
-        names: dict[str, list[Name]] = defaultdict(list)
+        pairs: list[tuple[Name, Entity]] = []
+        for kind in types:
+            names = self._names[kind]
+            if len(names) <= PRESELECT:
+                pairs += names
+                continue
+            chosen = self._preselect(kind, query)
+            pairs += [names[index] for index in sorted(chosen)]
+        names_of: dict[str, list[Name]] = defaultdict(list)
         entities: dict[str, Entity] = {}
         for name, entity in pairs:
-            names[entity.id].append(name)
+            names_of[entity.id].append(name)
             entities[entity.id] = entity
-        return [(entities[key], best(query, found)) for key, found in names.items()]
+        return [(entities[key], best(query, found)) for key, found in names_of.items()]
+
+    def _preselect(self, kind: str, query: Name) -> set[int]:
+        """The names of a type worth scoring in full: every equal one, the nearest by a fast
+        whole-name ratio (typos), and those sharing a word, rarest words first (parts)."""
+        chosen = set(self._exact[kind].get(query.folded, ()))
+        near = process.extract(query.folded, self._folded[kind], scorer=fuzz.QRatio,
+                               limit=PRESELECT, score_cutoff=40)
+        chosen.update(index for _, _, index in near)
+        words = self._words[kind]
+        sharing: set[int] = set()
+        for word in sorted(set(query.words), key=lambda w: len(words.get(w, ()))):
+            if len(sharing) >= PRESELECT:
+                break
+            sharing.update(words.get(word, ())[:PRESELECT])
+        return chosen | sharing
 
     def _candidate(self, entity: Entity, comparison: Comparison,
                    wanted: list[tuple[str, set[str]]]) -> Candidate:

@@ -342,3 +342,23 @@ def test_reconciliation_counts_against_its_own_rate_limit(make_app: Any) -> None
     assert refused.get_json()["message"] == ("too many reconcile requests from your address; "
                                              "wait and retry (see Retry-After)")
     assert client.get("/search").status_code == 200  # other buckets are not spent
+
+
+def test_the_catalogue_is_read_from_a_remote_store_too(make_app: Any,
+                                                         sample_statements: list[Any]) -> None:
+    client = make_app(sample_statements, backend="virtuoso").test_client()
+    body = reconcile(client, {
+        "country": {"query": "amnesty international", "type": "issuer", "limit": 2,
+                    "properties": [{"pid": "country", "v": "United States"},
+                                   {"pid": "kind", "v": "ngo"}]},
+        "part-of": {"query": "US National Human Rights Cities Aliance", "limit": 1,
+                    "properties": [{"pid": "part_of", "v": "US Human Rights Network"}]},
+        "event": {"query": "US withdrawal from the UN Human Rights Council", "limit": 1,
+                  "properties": [{"pid": "country", "v": "places/washington-d-c"}]},
+    })
+    assert picked(body) == {
+        "country": [("issuers/amnesty-international", 100.0, True),
+                    ("issuers/amnesty-international-canada", 85.0, False)],
+        "part-of": [("issuers/us-national-human-rights-cities-alliance", 96.0, True)],
+        "event": [("events/us-withdrawal-from-the-un-human-rights-council", 100.0, True)],
+    }
