@@ -193,6 +193,8 @@ def test_a_property_the_candidate_lacks_lowers_its_score_and_forbids_a_match(
      "properties, type_strict"),
     ('{"q0": {"query": "  "}}', 400, "query 'q0': 'query' must be a non-empty string"),
     ('{"q0": {}}', 400, "query 'q0' needs a 'query' string or at least one property"),
+    (json.dumps({"q0": {"query": "x" * 1001}}), 400,
+     "query 'q0': 'query' is longer than 1000 characters"),
     ('{"q0": {"query": "Ghana", "type": "person"}}', 400,
      "query 'q0': there is no type \"person\"; the types are issuer, event, treaty, topic, "
      "place"),
@@ -219,6 +221,15 @@ def test_a_malformed_batch_is_refused_whole_with_a_clear_message(
         assert response.headers["Access-Control-Allow-Origin"] == "*"
         assert response.get_json() == {"error": {400: "Bad Request", 413: "Payload Too Large"}[
             status], "message": message}
+
+
+def test_a_batch_over_a_million_characters_is_too_large(client: Any) -> None:
+    queries = json.dumps({"q0": {"query": "Ghana", "properties": [
+        {"pid": "country", "v": ["x" * 900] * 20}] * 60}})
+    response = client.post("/reconcile", data={"queries": queries})
+    assert response.status_code == 413
+    assert response.get_json()["message"] == ("'queries' is longer than 1,000,000 characters; "
+                                              "send fewer queries at a time")
 
 
 def test_data_extension_is_not_offered(client: Any) -> None:

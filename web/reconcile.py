@@ -30,7 +30,8 @@ DEFAULTS: dict[str, Any] = {
 SERVICE_NAME = "Human Rights Statements Archive"
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 100
-MAX_QUERY_CHARS = 500
+MAX_QUERY_CHARS = 1000
+MAX_BATCH_CHARS = 1_000_000
 MAX_PROPERTY_VALUES = 20
 SUGGEST_PAGE = 10
 QUERY_FIELDS = ("query", "type", "limit", "properties", "type_strict")
@@ -82,7 +83,7 @@ def _refused(error: Refused) -> tuple[Response, int]:
 
 @bp.route("", methods=["GET", "POST"])
 def endpoint() -> Response:
-    params = request.form if request.method == "POST" else request.args
+    params = request.values  # the query string, and a POSTed form (§4.3)
     if "extend" in params:
         raise Refused("this service does not offer data extension (no 'extend' in its "
                       "manifest); send 'queries' to reconcile")
@@ -141,6 +142,9 @@ def candidate_json(candidate: Any) -> dict[str, Any]:
 
 def read_batch(raw: str, most: int) -> dict[str, Query]:
     """The queries of a batch (§4.1), each checked; the first problem refuses the batch."""
+    if len(raw) > MAX_BATCH_CHARS:
+        raise Refused(f"'queries' is longer than {MAX_BATCH_CHARS:,} characters; send fewer "
+                      "queries at a time", 413)
     try:
         batch = json.loads(raw)
     except ValueError as error:
