@@ -124,14 +124,18 @@ class OpenRefine:
                             columnName=column, service=service)["types"]
 
     def reconcile(self, project: int, column: str, manifest: dict[str, Any], service: str,
-                  type_id: str, type_name: str, timeout: float = 120) -> None:
+                  type_id: str, type_name: str, details: dict[str, str] | None = None,
+                  timeout: float = 120) -> None:
         """Reconcile ``column`` against ``service`` as the reconcile dialog does, auto-matching
-        the candidates the service marks as matches, and wait until it is done."""
+        the candidates the service marks as matches, and wait until it is done; ``details``
+        maps other columns to the service's property ids ("use relevant details")."""
         config = {"mode": "standard-service", "service": service,
                   "identifierSpace": manifest["identifierSpace"],
                   "schemaSpace": manifest["schemaSpace"],
                   "type": {"id": type_id, "name": type_name},
-                  "autoMatch": True, "columnDetails": [], "limit": 0}
+                  "autoMatch": True, "limit": 0,
+                  "columnDetails": [{"column": column_name, "propertyName": pid, "propertyID": pid}
+                                    for column_name, pid in (details or {}).items()]}
         answer = self.command("reconcile", {"project": project}, columnName=column,
                               config=json.dumps(config), engine=ENGINE)
         if answer.get("code") not in ("ok", "pending"):

@@ -15,6 +15,8 @@ import pytest
 from tests.conftest import free_port, require_package, sample_module_app, serving
 from tests.reconcile_schemas import validate
 
+#: reconciler 0.2.2 calls pandas the old way (``drop(inplace=True)``): its warning, not ours.
+RECONCILER_WARNINGS = pytest.mark.filterwarnings("ignore::DeprecationWarning:reconciler.*")
 NAMES_CSV = Path(__file__).parent / "data" / "reconciliation" / "issuer-names.csv"
 #: What each spelling must be matched to (None: not matched, left for the archivist).
 EXPECTED: dict[str, str | None] = {
@@ -98,6 +100,27 @@ def test_openrefine_reconciles_a_column_of_issuer_names(openrefine: Any, service
 
 
 @pytest.mark.slow
+def test_openrefine_sends_another_column_as_a_property(openrefine: Any, service: str) -> None:
+    manifest = openrefine.http.get(service, timeout=10).json()
+    project = openrefine.create_project("kinds", "name,kind\nAmnesty International,ngo\n"
+                                        "Bulgaria,ngo\nBulgaria,government\n"
+                                        "UN Human Rights Council,un-body\n")
+    openrefine.reconcile(project, "name", manifest, service, "issuer", "Issuer",
+                         details={"kind": "kind"})
+    cells = [(row[0]["v"], row[1]["v"], row[0]["r"]) for row in openrefine.rows(project)]
+    assert [(name, kind, recon["j"], recon.get("m", {}).get("id"))
+            for name, kind, recon in cells] == [
+        ("Amnesty International", "ngo", "matched", "issuers/amnesty-international"),
+        ("Bulgaria", "ngo", "none", None),  # Bulgaria is a government: left out
+        ("Bulgaria", "government", "matched", "issuers/bulgaria"),
+        ("UN Human Rights Council", "un-body", "none", None)]  # no kind recorded
+    assert [(c["id"], c["score"]) for c in cells[3][2]["c"]] == [
+        ("issuers/un-human-rights-council", 90.0),  # nine tenths of 100
+        ("issuers/president-of-the-un-human-rights-council", 85.0)]  # a UN body, similar
+
+
+@pytest.mark.slow
+@RECONCILER_WARNINGS
 def test_the_reconciler_package_reconciles_the_same_column(service: str) -> None:
     import pandas as pd
     from reconciler import reconcile
@@ -113,6 +136,7 @@ def test_the_reconciler_package_reconciles_the_same_column(service: str) -> None
 
 
 @pytest.mark.slow
+@RECONCILER_WARNINGS
 def test_the_reconciler_package_sends_properties(service: str) -> None:
     import pandas as pd
     from reconciler import reconcile
