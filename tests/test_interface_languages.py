@@ -179,6 +179,26 @@ def test_search_page_counts_and_facets_in_french(app: Any) -> None:
     assert '<option value="-date">Les plus récentes d&#39;abord</option>' in body
 
 
+def test_the_chosen_interface_language_is_the_query_language(app: Any) -> None:
+    """A reader who chose French (the cookie) searches as with lang=fr; a browser that
+    only prefers French does not change the order."""
+    client = app.test_client(use_cookies=False)
+
+    def order(query: str, **headers: str) -> list[str]:
+        body = client.get(f"/search?{query}", headers={**HTML, **headers}).get_data(
+            as_text=True)
+        return re.findall(r'<h3 class="result-title" dir="auto"><a href="/statements/([^"]+)"',
+                          body)
+
+    french_first = order("q=human+rights&lang=fr")
+    found = app.extensions["index"].search("human rights", {}, page=1, page_size=20).total
+    assert len(french_first) == min(found, 20)
+    assert order("q=human+rights", Cookie="lang=fr") == french_first
+    assert order("q=human+rights", **{"Accept-Language": "fr"}) == order("q=human+rights")
+    assert order("q=human+rights&lang=en", Cookie="lang=fr") == order(
+        "q=human+rights&lang=en")
+
+
 def test_json_is_not_translated(app: Any) -> None:
     response = app.test_client().get("/api/search?q=council&lang=fr")
     assert response.get_json()["results"][0]["date_display"] in {

@@ -90,6 +90,16 @@ def chosen_language() -> str:
     return chosen
 
 
+def explicit_language() -> str | None:
+    """The language the reader chose (``?lang=`` or the cookie it left); None when the
+    language only comes from the browser's ``Accept-Language`` or the default."""
+    asked = request.args.get(PARAMETER, "").strip().lower()
+    if asked in LANGUAGES:
+        return asked
+    remembered = request.cookies.get(COOKIE, "")
+    return remembered if remembered in LANGUAGES else None
+
+
 def _choose() -> str:
     asked = request.args.get(PARAMETER, "").strip().lower()
     if asked in LANGUAGES:

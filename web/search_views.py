@@ -25,7 +25,7 @@ from search.schema import FACETS
 from search.searching import MAX_PAGE_SIZE
 from web import citations
 from web.conneg import CITATION_FORMATS
-from web.i18n import N_, language_name, term
+from web.i18n import N_, explicit_language, language_name, term
 from web.services import get_archive, get_index
 from web.spreadsheet import safe_cell
 
@@ -161,8 +161,12 @@ def pagination(args: Args, page: int, pages: int) -> list[dict[str, Any]]:
 @bp.get("/search")
 def page() -> tuple[str, int] | str:
     args = query_args()
+    # The interface language the reader chose names the query's language too (its
+    # statements come first), unless the address names one; the links keep the address's.
+    chosen = explicit_language()
+    asked = args if args.get("lang") or chosen is None else {**args, "lang": [chosen]}
     try:
-        data = search_json(get_index(), args)
+        data = search_json(get_index(), asked)
     except BadInput as error:
         return render_template("search.html", args=args, data=None, problems=error.problems,
                                sorts=sort_names()), 400
