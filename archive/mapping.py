@@ -21,6 +21,9 @@ from archive.uris import Uris
 from vocab import RA
 from vocab.thesaurus import Thesaurus
 
+#: Facts derived from a date: they follow it, and never contradict a stored one.
+DERIVED_DATES = {RA.dateAsWritten, RA.earliestDate, RA.latestDate}
+
 
 @dataclass
 class Batch:
@@ -179,8 +182,7 @@ class Mapper:
             try:
                 date = parse_date(event.date, dayfirst)
                 facts.append((RA.eventDate, date.literal(), "date"))
-                if date.written != date.iso:
-                    facts.append((RA.dateAsWritten, Literal(date.written), "date"))
+                facts += [(p, o, "date") for _, p, o in _date_triples(uri, date)]
             except DateError as error:
                 problem(f"{key}.date", str(error), error.suggestion)
         if event.uri:
@@ -198,7 +200,7 @@ class Mapper:
             current = known.value(uri, predicate)
             if current is None:
                 pending.resource(uri).add((uri, predicate, value))
-            elif current != value and predicate != RA.dateAsWritten:
+            elif current != value and predicate not in DERIVED_DATES:
                 problem(f"{key}.{field_name}",
                         f"'{name}' is recorded with {field_name} {_show(current)}, not "
                         f"{_show(value)}; correct the {field_name} here or edit '{name}' itself")
@@ -292,8 +294,21 @@ class Mapper:
 
 def _add_date(graph: Graph, subject: URIRef, predicate: URIRef, date: PartialDate) -> None:
     graph.add((subject, predicate, date.literal()))
+    for triple in _date_triples(subject, date):
+        graph.add(triple)
+
+
+def _date_triples(subject: URIRef, date: PartialDate) -> list[tuple[URIRef, URIRef, Literal]]:
+    """What goes beside a date: as written (when it differs), and an uncertain date's
+    earliest and latest days (xsd:date; an open end has none)."""
+    triples = []
     if date.written != date.iso:
-        graph.add((subject, RA.dateAsWritten, Literal(date.written)))
+        triples.append((subject, RA.dateAsWritten, Literal(date.written)))
+    if date.uncertain:
+        for predicate, day in ((RA.earliestDate, date.earliest), (RA.latestDate, date.latest)):
+            if day:
+                triples.append((subject, predicate, Literal(day, datatype=XSD.date)))
+    return triples
 
 
 def _name(graph: Graph, uri: URIRef) -> str:

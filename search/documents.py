@@ -77,8 +77,10 @@ def _date_fields(written: str) -> tuple[dict[str, Any], str]:
     except DateError:
         return {}, written
     first, last = date.bounds()
-    return ({"date": date.iso, "year": str(date.year), "date_start": int(first.replace("-", "")),
-             "date_end": int(last.replace("-", ""))}, date.display())
+    return ({"date": date.iso, "date_sort": date.sort_key(),
+             "year": join_values([str(year) for year in date.years()]),
+             "date_start": int(first.replace("-", "")), "date_end": int(last.replace("-", ""))},
+            date.display())
 
 
 def record_document(record: Record, version: int, uri: str, vocab: Vocabulary

@@ -30,7 +30,7 @@ from search.schema import build_schema
 from search.searching import View, collection_counts, more_like, run_search
 
 #: Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 3  # 3: the display keeps type, events and places
+SCHEMA_VERSION = 4  # 3: the display keeps type, events and places; 4: date_sort (EDTF)
 STATE_FILE = "search.json"
 #: A catch-up of this many records or more uses the index's ``procs`` and ``limitmb``
 #: (see :func:`search.engine.writer.open_writer`); a smaller one, one process.
