@@ -6,6 +6,7 @@ the year facet and the date order are checked against what each date covers.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -16,8 +17,11 @@ from rdflib.namespace import DCTERMS, XSD
 from archive import Archive
 from archive.dates import EDTF, DateError, parse_date
 from archive.errors import BadInput
+from archive.ingest import read_bytes
 from search import SearchIndex
+from tests.conftest import ROOT
 from vocab import RA
+from web.edit_form import date_preview
 
 
 @pytest.mark.parametrize(("written", "edtf", "earliest", "latest", "shown"), [
@@ -210,6 +214,17 @@ def test_refused_edtf_names_the_record_and_key_and_stores_nothing(archive: Archi
     assert archive.resources.find("events", "Some event") is None
 
 
+@pytest.mark.parametrize("fmt", ["turtle", "json-ld"])
+def test_rdf_exports_import_back_with_the_same_dates(archive: Archive, make_archive: Any,
+                                                     fmt: str) -> None:
+    data = archive.record_graph("between") + archive.record_graph("before")
+    payloads = read_bytes(data.serialize(format=fmt).encode(), fmt, make_archive())
+    copy = make_archive()
+    copy.save(payloads, agent="test")
+    assert copy.record_graph("between").isomorphic(archive.record_graph("between"))
+    assert copy.record_graph("before").isomorphic(archive.record_graph("before"))
+
+
 def test_ids_minted_from_uncertain_dates_are_slugs(make_archive: Any) -> None:
     archive = make_archive()
     saved = archive.save([{"title": "Old letter", "issuer": "Somebody", "date": "circa 1998"},
@@ -243,3 +258,32 @@ def test_pages_api_and_oai_show_uncertain_dates(make_app: Any) -> None:
     assert [d.text for d in dates] == ["1998~"]
     event = client.get("/events/old-event").get_data(as_text=True)
     assert "Statements per year" in event and "1995: 1" in event and "1998: 1" in event
+
+
+def test_the_sparql_md_example_finds_exact_and_uncertain_dates(make_app: Any) -> None:
+    (query,) = [block for block in re.findall(r"^```sparql\n(.*?)^```$",
+                                              (ROOT / "docs" / "sparql.md").read_text(),
+                                              flags=re.MULTILINE | re.DOTALL)
+                if "edtf:EDTF" in block]
+    app = make_app([{"id": key, "title": key, "issuer": "Somebody", "date": date}
+                    for key, date in [("exact", "2018-06-22"), ("uncertain", "2018?"),
+                                      ("span", "2017/2019"), ("after", "after 2010"),
+                                      ("before", "before 2018"), ("older", "1999"),
+                                      ("circa", "circa 2017")]])
+    response = app.test_client().post("/sparql", data={"query": query, "format": "json"})
+    rows = response.get_json()["results"]["bindings"]
+    assert [row["statement"]["value"].rsplit("/", 1)[-1] for row in rows] == [
+        "after", "span", "uncertain", "exact"]
+    assert rows[0]["earliest"]["value"] == "2011-01-01" and "latest" not in rows[0]
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    ("circa 1998", "Read as circa 1998 (uncertain, EDTF 1998~: from 1998-01-01 to 1998-12-31)"),
+    ("before 2001", "Read as 2000 or earlier (uncertain, EDTF ../2000: from an open start to "
+                    "2000-12-31)"),
+    ("June 2018", "Read as June 2018 (known to the month)"),
+    ("2018-13~", "'2018-13~' is not a valid EDTF date (see https://www.loc.gov/standards/"
+                 "datetime/); write it like 2018?, 2018-06~, 199X, 2018-06/2018-08 or ../1999."),
+])
+def test_the_form_preview_reads_uncertain_dates(written: str, message: str) -> None:
+    assert date_preview(written)["message"] == message
