@@ -214,6 +214,19 @@ def test_refused_edtf_names_the_record_and_key_and_stores_nothing(archive: Archi
     assert archive.resources.find("events", "Some event") is None
 
 
+@pytest.mark.parametrize(("written", "edtf", "earliest"), [
+    ("circa 1998", "1998~", "1998-01-01"), ("2018-06/2018-08", "2018-06/2018-08", "2018-06-01"),
+    ("after 2010", "2011/..", "2011-01-01")])
+def test_both_stores_keep_uncertain_dates(make_archive: Any, store_backend: str, written: str,
+                                          edtf: str, earliest: str) -> None:
+    archive = make_archive(backend=store_backend)
+    archive.save([{"id": "d", "title": "T", "issuer": "I", "date": written}], agent="test")
+    graph, subject = archive.record_graph("d"), archive.uris.statement("d")
+    assert graph.value(subject, DCTERMS.issued) == Literal(edtf, datatype=EDTF)
+    assert graph.value(subject, RA.earliestDate) == Literal(earliest, datatype=XSD.date)
+    assert archive.record("d").date == written
+
+
 @pytest.mark.parametrize("fmt", ["turtle", "json-ld"])
 def test_rdf_exports_import_back_with_the_same_dates(archive: Archive, make_archive: Any,
                                                      fmt: str) -> None:
