@@ -92,6 +92,8 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
     issuers = [a.name for a in record.issuers]
     parents = [a.part_of for a in record.issuers if a.part_of]
     events = [e.name for e in record.responds_to]
+    also_issuers = [alt for a in record.issuers for alt in a.alt_names]  # issuer:"St Kitts"
+    also_events = [alt for e in record.responds_to for alt in e.alt_names]
     places = [*record.places, *(e.place for e in record.responds_to if e.place)]
     treaties = [vocab.treaty(t) for t in record.references]
     topics = [vocab.topic(t) for t in record.topics]
@@ -118,9 +120,9 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
         "meta": "\n".join(meta),
         "words": "\n".join([titles, summary, text, *meta]),
         "issuer": join_values(issuers),
-        "issuer_text": "\n".join([*issuers, *parents]),
+        "issuer_text": "\n".join([*issuers, *parents, *also_issuers]),
         "event": join_values(events),
-        "event_text": "\n".join(events),
+        "event_text": "\n".join([*events, *also_events]),
         "treaty": join_values(treaties),
         "treaty_text": "\n".join(treaty_labels),
         "treaty_mentions": join_values(mentions),

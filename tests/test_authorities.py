@@ -15,6 +15,7 @@ from archive import Archive
 from archive.authority import same_as_problem
 from archive.errors import BadInput
 from archive.ingest import read_bytes
+from search import SearchIndex
 from vocab import SCHEMA
 
 KITTS = {"name": "Saint Kitts and Nevis", "kind": "government",
@@ -195,3 +196,14 @@ def test_the_page_links_the_identifiers_and_lists_the_names(make_app: Any) -> No
     turtle = app.test_client().get("/issuers/saint-kitts-and-nevis?format=ttl").get_data(
         as_text=True)
     assert "schema:sameAs" in turtle and "skos:altLabel" in turtle
+
+
+def test_search_finds_statements_by_an_alternative_name(archive: Archive,
+                                                         tmp_path: Any) -> None:
+    index = SearchIndex(tmp_path / "index", archive)
+    try:
+        found = index.search('issuer:"St Kitts"')
+        assert [hit.id for hit in found.results] == ["kitts"]
+        assert found.facets["issuer"] == [{"value": "Saint Kitts and Nevis", "count": 1}]
+    finally:
+        index.close()
