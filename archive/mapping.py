@@ -14,7 +14,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, XSD
 
 from archive.authority import authority_of
-from archive.dates import DateError, PartialDate, from_literal, parse_date
+from archive.dates import DateError, PartialDate, parse_date
 from archive.errors import Problem
 from archive.record import ID_PATTERN, Agent, Event, Record, url_problem
 from archive.resources import ResourceIndex, describe
@@ -280,7 +280,8 @@ class Mapper:
         titles = {(t.language or language): str(t) for t in graph.objects(subject, DCTERMS.title)}
         issued = graph.value(subject, DCTERMS.issued)
         written = graph.value(subject, RA.dateAsWritten)
-        date = from_literal(issued, str(written) if written else None) if issued else None
+        # as written (read, and refused if need be, when the record is mapped again)
+        date = str(written or issued) if issued is not None else ""
         text = graph.value(subject, RA.text)
         summary = graph.value(subject, DCTERMS.abstract)
         source = graph.value(subject, DCTERMS.source)
@@ -294,7 +295,7 @@ class Mapper:
             id=str(graph.value(subject, DCTERMS.identifier) or subject.rsplit("/", 1)[-1]),
             title=titles,
             issuers=issuers,
-            date=date.written if date else "",
+            date=date,
             type=self._label("types", type_uri) if type_uri else None,
             language=language,
             text=str(text) if text else None,

@@ -300,3 +300,19 @@ def test_the_sparql_md_example_finds_exact_and_uncertain_dates(make_app: Any) ->
 ])
 def test_the_form_preview_reads_uncertain_dates(written: str, message: str) -> None:
     assert date_preview(written)["message"] == message
+
+
+def test_an_rdf_import_with_a_bad_edtf_literal_is_refused_clearly(make_archive: Any) -> None:
+    archive = make_archive()
+    turtle = (
+        '@prefix dcterms: <http://purl.org/dc/terms/> .\n'
+        '@prefix ra: <https://w3id.org/rights-archive/vocab#> .\n'
+        f'<{archive.uris.statement("x")}> a ra:Statement ; dcterms:identifier "x" ; '
+        'dcterms:title "T"@en ; ra:issuer [ ] ;\n'
+        '  dcterms:issued "2018-13~"^^<http://id.loc.gov/datatypes/edtf/EDTF> .\n')
+    payloads = read_bytes(turtle.encode(), "turtle", archive)
+    with pytest.raises(BadInput) as refused:
+        archive.save(payloads, agent="test")
+    assert [(p.record, p.key) for p in refused.value.problems] == [("x", "date")]
+    assert refused.value.problems[0].message.startswith("'2018-13~' is not a valid EDTF date")
+    assert not archive.known("x")
