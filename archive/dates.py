@@ -86,6 +86,21 @@ class PartialDate:
         earliest day, else its latest."""
         return str(self.earliest or self.latest) if self.uncertain else self.iso
 
+    def shared_iso(self) -> str:
+        """The ISO date at the precision the date surely has: itself, or for an uncertain
+        date what its earliest and latest days share ("2018-06~" → "2018-06", "1998~" →
+        "1998"; "" for "199X" or an open end), as HTML ``datetime`` and citations take it."""
+        if not self.uncertain:
+            return self.iso
+        if not (self.earliest and self.latest):
+            return ""
+        shared = []
+        for first, last in zip(self.earliest.split("-"), self.latest.split("-"), strict=True):
+            if first != last:
+                break
+            shared.append(first)
+        return "-".join(shared)
+
     @property
     def slug(self) -> str:
         """The date as the start of an id: "2018-06", "1998" for "1998~"."""
@@ -125,6 +140,15 @@ def from_literal(literal: Literal, written: str | None = None) -> PartialDate:
     if precision is None:
         return parse_date(str(literal))
     return PartialDate(str(literal), precision, written or str(literal))
+
+
+def machine_date(text: str) -> str:
+    """A stored date (ISO at its precision, or EDTF) as a machine-readable ISO date at the
+    precision it surely has ("" when it has none): for HTML ``<time datetime>``."""
+    try:
+        return parse_date(text).shared_iso() if text else ""
+    except DateError:
+        return ""
 
 
 def parse_date(text: str, dayfirst: bool | None = None) -> PartialDate:

@@ -255,7 +255,10 @@ def test_pages_api_and_oai_show_uncertain_dates(make_app: Any) -> None:
                      "date": "between 1995 and 1997", "responds_to": [{"name": "Old event"}]}])
     client = app.test_client()
     page = client.get("/statements/circa").get_data(as_text=True)
-    assert "circa 1998" in page
+    assert '<time datetime="1998">circa 1998</time>' in page
+    results = client.get("/search?from=1990").get_data(as_text=True)
+    assert '<time datetime="1998">circa 1998</time>' in results
+    assert "<time>1995 – 1997</time>" in results  # no day, month or year is sure
     found = client.get("/api/search?from=1996&to=1996").get_json()
     assert [(r["id"], r["date"], r["date_display"]) for r in found["results"]] == [
         ("span", "1995/1997", "1995 – 1997")]
@@ -271,6 +274,8 @@ def test_pages_api_and_oai_show_uncertain_dates(make_app: Any) -> None:
     assert [d.text for d in dates] == ["1998~"]
     event = client.get("/events/old-event").get_data(as_text=True)
     assert "Statements per year" in event and "1995: 1" in event and "1998: 1" in event
+    assert '<td><time datetime="1998">circa 1998</time></td>' in event
+    assert "<td><time>1995 – 1997</time></td>" in event
 
 
 def test_the_sparql_md_example_finds_exact_and_uncertain_dates(make_app: Any) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from flask import current_app
 
 from archive import Archive
-from archive.dates import FIRST_DAY, LAST_DAY, DateError, parse_date
+from archive.dates import DateError, parse_date
 from archive.record import Record
 
 ARCHIVE_NAME = "Human Rights Statements Archive"
@@ -88,14 +88,8 @@ def date_parts(iso: str) -> tuple[int, ...]:
         uncertain = parse_date(iso)
     except DateError:
         return ()
-    first, last = uncertain.bounds()
-    shared: list[int] = []
-    if FIRST_DAY not in (first, last) and LAST_DAY not in (first, last):
-        for a, b in zip(first.split("-"), last.split("-"), strict=True):
-            if a != b:
-                break
-            shared.append(int(a))
-    return tuple(shared) or (uncertain.year,)
+    shared = uncertain.shared_iso()
+    return tuple(int(part) for part in shared.split("-")) if shared else (uncertain.year,)
 
 
 def citation(record: Record, issued_iso: str, uri: str, *, publisher: str = ARCHIVE_NAME,
