@@ -15,8 +15,10 @@ from archive import Archive
 from archive.authority import same_as_problem
 from archive.errors import BadInput
 from archive.ingest import read_bytes
+from archive.writes import Payload
 from search import SearchIndex
 from vocab import SCHEMA
+from web.uploads import new_names
 
 KITTS = {"name": "Saint Kitts and Nevis", "kind": "government",
          "alt_names": ["St Kitts and Nevis", "St. Kitts & Nevis"],
@@ -207,3 +209,19 @@ def test_search_finds_statements_by_an_alternative_name(archive: Archive,
         assert found.facets["issuer"] == [{"value": "Saint Kitts and Nevis", "count": 1}]
     finally:
         index.close()
+
+
+def test_the_upload_preview_counts_one_new_issuer_for_all_its_spellings(
+        archive: Archive) -> None:
+    payloads = [Payload(statement("g1", {"name": "Grenada", "alt_names": ["Grenade"]})),
+                Payload(statement("g2", "Grenade")),
+                Payload(statement("g3", {"name": "State of Grenada",
+                                         "alt_names": ["Grenada"]})),
+                Payload(statement("k", "St Kitts and Nevis")),
+                Payload(statement("k2", {"name": "Federation of St Kitts",
+                                         "alt_names": ["Saint Kitts and Nevis"]})),
+                Payload(statement("t", "Tuvalu"))]
+    assert new_names(archive, payloads) == {"issuers": ["Grenada", "Tuvalu"]}
+    archive.save(payloads, agent="test")  # and the write creates just those
+    assert [name for _, name in archive.resources.names("issuers")] == [
+        "Grenada", "Saint Kitts and Nevis", "Tuvalu"]
