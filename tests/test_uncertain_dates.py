@@ -6,6 +6,7 @@ the year facet and the date order are checked against what each date covers.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -256,6 +257,8 @@ def test_pages_api_and_oai_show_uncertain_dates(make_app: Any) -> None:
     client = app.test_client()
     page = client.get("/statements/circa").get_data(as_text=True)
     assert '<time datetime="1998">circa 1998</time>' in page
+    (data,) = etree.HTML(page).xpath('//script[@type="application/ld+json"]/text()')
+    assert json.loads(data)["datePublished"] == "1998"  # schema.org takes no EDTF
     results = client.get("/search?from=1990").get_data(as_text=True)
     assert '<time datetime="1998">circa 1998</time>' in results
     assert "<time>1995 – 1997</time>" in results  # no day, month or year is sure

@@ -30,7 +30,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, SKOS, XSD
 
 from archive import Archive, Gone, NotFound
-from archive.dates import EDTF, DateError, from_literal
+from archive.dates import EDTF, DateError, from_literal, machine_date
 from archive.history import record_changes, snapshot_graph
 from archive.record import ID_PATTERN, Record, normalize_newlines
 from vocab import MODEL_FILES, RA, SCHEME_FILES, VOCAB_DIR
@@ -595,7 +595,7 @@ def schema_statement(record: Record, graph: Graph, uri: URIRef) -> dict[str, Any
     data: dict[str, Any] = {
         "@context": SCHEMA_CONTEXT, "@type": "CreativeWork", "@id": str(uri),
         "name": record.title_text(), "inLanguage": record.language,
-        "datePublished": str(issued) if issued is not None else None,
+        "datePublished": machine_date(str(issued)) or None if issued is not None else None,
         "genre": record.type, "url": str(uri),
         "author": [{"@type": "Organization", "@id": str(o), "name": label_of(graph, o)}
                    for o in graph.objects(uri, RA.issuer)],
