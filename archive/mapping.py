@@ -220,6 +220,8 @@ class Mapper:
                    ) -> None:
         """Add the names the thing is also known by and its identifiers elsewhere; refuse a
         name of another thing, or a second identifier of one authority."""
+        if not thing.alt_names and not thing.same_as:
+            return  # the name itself resolved (or was minted): nothing to add
         known = stored if stored is not None else pending.resource(uri)
         added = pending.resource(uri)
         label = _name(known, uri) if (uri, RDFS.label, None) in known else thing.name
@@ -233,8 +235,8 @@ class Mapper:
                         f"'{alt}' is already the name of another {kind[:-1]}, "
                         f"'{self.resources.name_of(kind, other) or other}'; leave it out, "
                         f"or write that {kind[:-1]} instead of '{thing.name}'")
-        ids = {str(o) for graph in (known, added, batch.resources.get(uri, Graph()))
-               for o in graph.objects(uri, SCHEMA.sameAs)}
+        graphs = [known, added, *([batch.resources[uri]] if uri in batch.resources else [])]
+        ids = {str(o) for graph in graphs for o in graph.objects(uri, SCHEMA.sameAs)}
         for i, same in enumerate(thing.same_as):
             authority = authority_of(same)
             clash = next((o for o in sorted(ids) if o != same and authority_of(o) == authority),
