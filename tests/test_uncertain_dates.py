@@ -324,3 +324,33 @@ def test_an_rdf_import_with_a_bad_edtf_literal_is_refused_clearly(make_archive: 
     assert [(p.record, p.key) for p in refused.value.problems] == [("x", "date")]
     assert refused.value.problems[0].message.startswith("'2018-13~' is not a valid EDTF date")
     assert not archive.known("x")
+
+
+def _guide_rows() -> list[tuple[str, str, str | None, str | None, str]]:
+    """The rows of the table in docs/archivists.md#uncertain-dates, one per form written."""
+    guide = (ROOT / "docs" / "archivists.md").read_text(encoding="utf-8")
+    section = guide.split("## Uncertain dates", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("| `") or len(cells) != 4:
+            continue
+        written, edtf = re.findall(r"`([^`]+)`", cells[0]), re.findall(r"`([^`]+)`", cells[1])
+        earliest, latest = (None if d == "(open)" else d for d in cells[2].split(" – "))
+        shown = cells[3].split(", ")
+        for i, text in enumerate(written):
+            rows.append((text, edtf[min(i, len(edtf) - 1)], earliest, latest,
+                         shown[min(i, len(shown) - 1)]))
+    return rows
+
+
+def test_the_guide_table_has_every_form() -> None:
+    assert len(_guide_rows()) == 22
+
+
+@pytest.mark.parametrize(("written", "edtf", "earliest", "latest", "shown"), _guide_rows())
+def test_the_archivists_guide_table_is_what_the_archive_does(
+        written: str, edtf: str, earliest: str | None, latest: str | None, shown: str) -> None:
+    date = parse_date(written)
+    assert (date.iso, date.earliest, date.latest, date.display()) == (
+        edtf, earliest, latest, shown)
