@@ -6,6 +6,7 @@ only in their authorities' published forms; both are stored as RDF and shown on 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -225,3 +226,12 @@ def test_the_upload_preview_counts_one_new_issuer_for_all_its_spellings(
     archive.save(payloads, agent="test")  # and the write creates just those
     assert [name for _, name in archive.resources.names("issuers")] == [
         "Grenada", "Saint Kitts and Nevis", "Tuvalu"]
+
+
+def test_reconciliation_matches_an_alternative_name(make_app: Any) -> None:
+    app = make_app([statement("kitts", KITTS), statement("other", "Tuvalu")])
+    queries = {"q0": {"query": "St. Kitts & Nevis", "type": "issuer", "limit": 1}}
+    body = app.test_client().post("/reconcile", data={"queries": json.dumps(queries)}).get_json()
+    (best,) = body["q0"]["result"]
+    assert (best["id"], best["name"], best["match"]) == (
+        "issuers/saint-kitts-and-nevis", "Saint Kitts and Nevis", True)
