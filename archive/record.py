@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.authority import same_as_problem
 from archive.errors import Problem
 from archive.languages import tag_problem
+from vocab.thesaurus import normalize_label
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -29,8 +31,8 @@ KEYS = (
 )
 REQUIRED = ("title", "issuer", "date")
 LIST_KEYS = ("responds_to", "references", "see_also", "topics", "places")
-AGENT_KEYS = ("name", "uri", "kind", "part_of", "new")
-EVENT_KEYS = ("name", "date", "uri", "place", "new")
+AGENT_KEYS = ("name", "uri", "kind", "part_of", "alt_names", "same_as", "new")
+EVENT_KEYS = ("name", "date", "uri", "place", "alt_names", "same_as", "new")
 
 
 @dataclass
@@ -42,9 +44,12 @@ class Agent:
     uri: str | None = None
     part_of: str | None = None
     new: bool = False
+    alt_names: list[str] = field(default_factory=list)
+    same_as: list[str] = field(default_factory=list)
 
     def to_json(self) -> str | dict[str, Any]:
-        data = {"name": self.name, "uri": self.uri, "kind": self.kind, "part_of": self.part_of}
+        data = {"name": self.name, "uri": self.uri, "kind": self.kind, "part_of": self.part_of,
+                "alt_names": self.alt_names, "same_as": self.same_as}
         data = {k: v for k, v in data.items() if v}
         return self.name if list(data) == ["name"] else data
 
@@ -58,9 +63,12 @@ class Event:
     uri: str | None = None
     place: str | None = None
     new: bool = False
+    alt_names: list[str] = field(default_factory=list)
+    same_as: list[str] = field(default_factory=list)
 
     def to_json(self) -> str | dict[str, Any]:
-        data = {"name": self.name, "date": self.date, "uri": self.uri, "place": self.place}
+        data = {"name": self.name, "date": self.date, "uri": self.uri, "place": self.place,
+                "alt_names": self.alt_names, "same_as": self.same_as}
         data = {k: v for k, v in data.items() if v}
         return self.name if list(data) == ["name"] else data
 
@@ -176,6 +184,7 @@ class _Reader:
                 part_of=(self.string(f"{key}.part_of", value["part_of"])
                          if value.get("part_of") else None),
                 new=value.get("new") is True,
+                **self.authority(key, value, name),
             )
         name = self.string(key, value)
         return Agent(name) if name else None
@@ -193,9 +202,33 @@ class _Reader:
                 uri=self.url(f"{key}.uri", uri) if uri else None,
                 place=self.string(f"{key}.place", place) if place else None,
                 new=value.get("new") is True,
+                **self.authority(key, value, name),
             )
         name = self.string(key, value)
         return Event(name) if name else None
+
+    def authority(self, key: str, value: dict[str, Any], name: str) -> dict[str, list[str]]:
+        """``alt_names`` and ``same_as`` of an issuer or event: sorted, without repeats."""
+        alt_names: dict[str, str] = {}
+        given = value.get("alt_names")
+        for alt in self.strings(f"{key}.alt_names", given) if given else []:
+            if normalize_label(alt) == normalize_label(name):
+                continue  # the name itself, differently written
+            alt_names.setdefault(normalize_label(alt), alt)
+        same_as: set[str] = set()
+        given = value.get("same_as")
+        items = given if isinstance(given, list) else [given] if given else []
+        for i, uri in enumerate(items):
+            where = f"{key}.same_as[{i}]" if isinstance(given, list) else f"{key}.same_as"
+            text = self.string(where, uri)
+            if text is None:
+                continue
+            if problem := same_as_problem(text):
+                self.problem(where, *problem)
+            else:
+                same_as.add(text)
+        return {"alt_names": sorted(alt_names.values(), key=str.casefold),
+                "same_as": sorted(same_as)}
 
     def unknown_keys(self, where: str | None, data: dict[str, Any], known: tuple[str, ...]
                      ) -> None:

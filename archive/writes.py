@@ -165,7 +165,7 @@ def _mint_id(archive: Archive, record: Record, batch: Batch) -> str:
     from archive.dates import DateError, parse_date
 
     try:
-        prefix = parse_date(record.date).iso
+        prefix = parse_date(record.date).slug
     except DateError:
         prefix = "undated"
     return _free_id(archive, f"{prefix}-{slugify(record.title_text(), 60)}", batch)

@@ -77,8 +77,10 @@ def _date_fields(written: str) -> tuple[dict[str, Any], str]:
     except DateError:
         return {}, written
     first, last = date.bounds()
-    return ({"date": date.iso, "year": str(date.year), "date_start": int(first.replace("-", "")),
-             "date_end": int(last.replace("-", ""))}, date.display())
+    return ({"date": date.iso, "date_sort": date.sort_key(),
+             "year": join_values([str(year) for year in date.years()]),
+             "date_start": int(first.replace("-", "")), "date_end": int(last.replace("-", ""))},
+            date.display())
 
 
 def _titles_by_language(record: Record) -> dict[str, str]:
@@ -98,6 +100,8 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
     issuers = [a.name for a in record.issuers]
     parents = [a.part_of for a in record.issuers if a.part_of]
     events = [e.name for e in record.responds_to]
+    also_issuers = [alt for a in record.issuers for alt in a.alt_names]  # issuer:"St Kitts"
+    also_events = [alt for e in record.responds_to for alt in e.alt_names]
     places = [*record.places, *(e.place for e in record.responds_to if e.place)]
     treaties = [vocab.treaty(t) for t in record.references]
     topics = [vocab.topic(t) for t in record.topics]
@@ -123,9 +127,9 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
         "meta": "\n".join(meta),
         "words": "\n".join([titles, summary, text, *meta]),
         "issuer": join_values(issuers),
-        "issuer_text": "\n".join([*issuers, *parents]),
+        "issuer_text": "\n".join([*issuers, *parents, *also_issuers]),
         "event": join_values(events),
-        "event_text": "\n".join(events),
+        "event_text": "\n".join([*events, *also_events]),
         "treaty": join_values(treaties),
         "treaty_text": "\n".join(treaty_labels),
         "treaty_mentions": join_values(mentions),

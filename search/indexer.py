@@ -30,7 +30,9 @@ from search.schema import build_schema
 from search.searching import View, collection_counts, more_like, run_search
 
 #: Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 4  # 4: Arabic, Chinese and Russian fields; titles by their language
+#: 3: the display keeps type, events and places; 4: Arabic, Chinese and Russian fields,
+#: titles by their language; 5: date_sort (EDTF) as well
+SCHEMA_VERSION = 5
 STATE_FILE = "search.json"
 #: A catch-up of this many records or more uses the index's ``procs`` and ``limitmb``
 #: (see :func:`search.engine.writer.open_writer`); a smaller one, one process.

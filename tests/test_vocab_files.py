@@ -170,7 +170,7 @@ def test_ontology_defines_every_term_the_code_uses() -> None:
                   "statementType", "text", "dateAsWritten", "issuerKind", "eventDate",
                   "eventPlace", "instrumentKind", "adoptionDate", "entryIntoForce",
                   "versionNumber", "snapshot", "changeKind", "currentVersion", "sequence",
-                  "changedRecord", "version"]
+                  "changedRecord", "version", "earliestDate", "latestDate"]
     for name in classes + properties:
         term = ra(name)
         assert graph.value(term, RDFS.label), name

@@ -20,6 +20,7 @@ from typing import Any
 from flask import current_app
 
 from archive import Archive
+from archive.dates import DateError, parse_date
 from archive.record import Record
 
 ARCHIVE_NAME = "Human Rights Statements Archive"
@@ -78,8 +79,17 @@ class Citation:
 
 
 def date_parts(iso: str) -> tuple[int, ...]:
-    """``"2018"``, ``"2018-06"`` or ``"2018-06-22"`` as (2018,), (2018, 6), (2018, 6, 22)."""
-    return tuple(int(part) for part in iso.split("-")) if iso else ()
+    """``"2018"``, ``"2018-06"`` or ``"2018-06-22"`` as (2018,), (2018, 6), (2018, 6, 22);
+    an uncertain (EDTF) date as what its earliest and latest days share ("2018-06~":
+    (2018, 6)), at least a year."""
+    if not iso or re.fullmatch(r"\d{4}(-\d{2}){0,2}", iso):
+        return tuple(int(part) for part in iso.split("-")) if iso else ()
+    try:
+        uncertain = parse_date(iso)
+    except DateError:
+        return ()
+    shared = uncertain.shared_iso()
+    return tuple(int(part) for part in shared.split("-")) if shared else (uncertain.year,)
 
 
 def citation(record: Record, issued_iso: str, uri: str, *, publisher: str = ARCHIVE_NAME,

@@ -300,7 +300,11 @@ def date_preview(written: str, dayfirst: bool | None = None) -> dict[str, Any]:
         date = parse_date(written, dayfirst)
     except DateError as error:
         hint = f" Try {error.suggestion}." if error.suggestion else ""
-        return {"ok": False, "message": f"{error}.{hint}".replace("..", ".")}
+        return {"ok": False, "message": f"{str(error).rstrip('.')}.{hint}"}
+    if date.uncertain:
+        span = (f"from {date.earliest or 'an open start'} to {date.latest or 'an open end'}")
+        known = f"uncertain, EDTF {date.iso}: {span}"
+    else:
+        known = f"known to the {date.precision}"
     return {"ok": True, "iso": date.iso, "precision": date.precision,
-            "display": date.display(),
-            "message": f"Read as {date.display()} (known to the {date.precision})"}
+            "display": date.display(), "message": f"Read as {date.display()} ({known})"}

@@ -30,7 +30,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, SKOS, XSD
 
 from archive import Archive, Gone, NotFound
-from archive.dates import DateError, from_literal
+from archive.dates import EDTF, DateError, from_literal, machine_date
 from archive.history import record_changes, snapshot_graph
 from archive.record import ID_PATTERN, Record, normalize_newlines
 from vocab import MODEL_FILES, RA, SCHEME_FILES, VOCAB_DIR
@@ -64,7 +64,7 @@ KIND_NAMES = {"issuers": "Issuer", "events": "Event", "treaties": "Treaty or ins
               "issuer-kinds": "Kind of issuer"}
 VOCAB_NAMES = [path.split("/", 1)[1] for path in (*MODEL_FILES.values(), *SCHEME_FILES.values())]
 HTML_LIST_LIMIT = 500
-DATE_TYPES = (XSD.date, XSD.gYear, XSD.gYearMonth)
+DATE_TYPES = (XSD.date, XSD.gYear, XSD.gYearMonth, EDTF)
 
 
 # Validators ------------------------------------------------------------------------------
@@ -479,8 +479,17 @@ def linked_statements(archive: Archive, predicate: URIRef, uri: URIRef) -> list[
         item["id"] = archive.uris.record_id(str(item["uri"]))
         item["title"] = item["titles"].get("en") or next(iter(item["titles"].values()))
         item["date"] = date_text(item["issued"])
-        item["year"] = int(str(item["issued"])[:4])
-    return sorted(items, key=lambda i: (str(i["issued"]), i["title"]))
+        item["years"], item["sort"] = date_years(item["issued"])
+    return sorted(items, key=lambda i: (i["sort"], i["title"]))
+
+
+def date_years(literal: Literal) -> tuple[list[int], str]:
+    """The years a stored date may fall in (for timelines) and its sort key."""
+    try:
+        date = from_literal(literal)
+    except DateError:
+        return [], str(literal)
+    return date.years(), date.sort_key()
 
 
 def thing_page(archive: Archive, kind: str, slug: str) -> Page:
@@ -506,7 +515,7 @@ def thing_page(archive: Archive, kind: str, slug: str) -> Page:
                            for i in statements]}
     if members:
         data["issuers"] = [{"uri": str(m["uri"]), "label": m["label"]} for m in members]
-    years = Counter(item["year"] for item in statements)
+    years = Counter(year for item in statements for year in item["years"])
     context = {"kind": kind, "kind_name": KIND_NAMES[kind], "uri": str(uri), "label": label,
                "facts": thing_facts(graph, uri), "statements": statements[:HTML_LIST_LIMIT],
                "total": len(statements), "members": members,
@@ -586,7 +595,7 @@ def schema_statement(record: Record, graph: Graph, uri: URIRef) -> dict[str, Any
     data: dict[str, Any] = {
         "@context": SCHEMA_CONTEXT, "@type": "CreativeWork", "@id": str(uri),
         "name": record.title_text(), "inLanguage": record.language,
-        "datePublished": str(issued) if issued is not None else None,
+        "datePublished": machine_date(str(issued)) or None if issued is not None else None,
         "genre": record.type, "url": str(uri),
         "author": [{"@type": "Organization", "@id": str(o), "name": label_of(graph, o)}
                    for o in graph.objects(uri, RA.issuer)],
