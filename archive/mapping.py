@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, XSD
 
+from archive.access import EmbargoError, parse_embargo
 from archive.dates import DateError, PartialDate, from_literal, parse_date
 from archive.errors import Problem
 from archive.record import ID_PATTERN, Agent, Event, Record, url_problem
@@ -76,6 +77,12 @@ class Mapper:
             graph.add((subject, DCTERMS.abstract, Literal(record.summary, lang=record.language)))
         if record.source:
             graph.add((subject, DCTERMS.source, URIRef(record.source)))
+        if record.status != "published":
+            graph.add((subject, RA.publicationStatus, Literal(record.status)))
+        if record.access != "public":
+            graph.add((subject, RA.accessLevel, Literal(record.access)))
+        if record.embargo:
+            graph.add((subject, RA.embargoedUntil, parse_embargo(record.embargo).literal()))
         if record.type:
             concept = self._concept("types", record.type, "type", problem)
             if concept:
@@ -238,6 +245,9 @@ class Mapper:
         summary = graph.value(subject, DCTERMS.abstract)
         source = graph.value(subject, DCTERMS.source)
         type_uri = graph.value(subject, RA.statementType)
+        status = graph.value(subject, RA.publicationStatus)
+        access = graph.value(subject, RA.accessLevel)
+        embargo = graph.value(subject, RA.embargoedUntil)
         issuers = sorted((self._agent(graph, uri) for uri in graph.objects(subject, RA.issuer)),
                          key=lambda a: a.name.casefold())
         events = sorted((self._event_of(graph, uri)
@@ -260,6 +270,9 @@ class Mapper:
                             for uri in graph.objects(subject, RA.seeAlso)),
             topics=sorted(self._label("topics", uri) for uri in graph.objects(subject, RA.topic)),
             places=sorted(_name(graph, uri) for uri in graph.objects(subject, RA.place)),
+            status=str(status) if status is not None else "published",
+            access=str(access) if access is not None else "public",
+            embargo=_embargo_text(embargo) if embargo is not None else None,
         )
 
     def _agent(self, graph: Graph, uri: URIRef) -> Agent:
@@ -294,6 +307,15 @@ def _add_date(graph: Graph, subject: URIRef, predicate: URIRef, date: PartialDat
     graph.add((subject, predicate, date.literal()))
     if date.written != date.iso:
         graph.add((subject, RA.dateAsWritten, Literal(date.written)))
+
+
+def _embargo_text(value: object) -> str:
+    """The canonical text of a stored embargo (rdflib writes a UTC time as +00:00); a value
+    that is not a date is handed on as it is, for the record's reader to refuse."""
+    try:
+        return parse_embargo(str(value)).text
+    except EmbargoError:
+        return str(value)
 
 
 def _name(graph: Graph, uri: URIRef) -> str:
