@@ -17,6 +17,7 @@ from archive import BadInput
 from archive.access import parse_embargo
 from archive.csv_columns import COLUMNS, read_csv, template_csv
 from archive.export import backup, export, restore
+from archive.history import record_changes
 from archive.ingest import read_bytes
 from archive.record import parse_record
 from tests.test_pages import pages_sign_in
@@ -210,3 +211,10 @@ def test_saving_a_draft_from_the_web_form_keeps_it_a_draft(make_app, seed_record
     saved = app.extensions["archive"].record("held")
     assert (saved.title_text(), saved.status, saved.access, saved.embargo) == (
         "A new title", "draft", "restricted", "2031-01-01")
+
+
+def test_publishing_reads_as_a_change_of_status_in_the_comparison() -> None:
+    changes = record_changes({"title": "A", "status": "draft", "embargo": "2031-01-01"},
+                             {"title": "A"})
+    assert [(c.label, c.before, c.after) for c in changes] == [
+        ("Status", "draft", "published"), ("Embargo until", "2031-01-01", "(none)")]
