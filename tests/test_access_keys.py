@@ -20,6 +20,7 @@ from archive.export import backup, export, restore
 from archive.history import record_changes
 from archive.ingest import read_bytes
 from archive.record import parse_record
+from tests.test_cli import run
 from tests.test_pages import pages_sign_in
 from vocab import RA
 
@@ -218,3 +219,14 @@ def test_publishing_reads_as_a_change_of_status_in_the_comparison() -> None:
                              {"title": "A"})
     assert [(c.label, c.before, c.after) for c in changes] == [
         ("Status", "draft", "published"), ("Embargo until", "2031-01-01", "(none)")]
+
+
+def test_the_import_command_says_an_embargo_has_passed(tmp_path, seed_record) -> None:
+    folder = tmp_path / "data"
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(with_keys(seed_record, "past", embargo="2020-01-01")) + "\n")
+    assert run(folder, "create").returncode == 0
+    imported = run(folder, "import", str(source))
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.splitlines()[-1] == \
+        "past: the embargo (2020-01-01) has already passed: the record is public now"
