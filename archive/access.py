@@ -66,9 +66,3 @@ def parse_embargo(text: str) -> Embargo:
                        "2026-05-01 (midnight UTC), 2026-05-01T09:00 (UTC) or "
                        "2026-05-01T09:00+02:00")
 
-
-def choice_problem(key: str, text: str, allowed: tuple[str, ...]) -> str | None:
-    """Why ``text`` is not one of ``allowed`` for ``key``, or None when it is."""
-    if text in allowed:
-        return None
-    return f"'{text}' is not a known {key}; use one of: {', '.join(allowed)}"
