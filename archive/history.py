@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
+from archive.access import DEFAULTS
 from archive.bulk_read import BATCH
 from archive.changelog import Change
 from archive.errors import BadInput, Problem
@@ -152,7 +153,8 @@ FIELD_LABELS = {
     "title": "Title", "issuer": "Issued by", "date": "Date", "type": "Type",
     "language": "Language", "responds_to": "Responds to", "references": "Treaties cited",
     "topics": "Topics", "places": "Places", "see_also": "See also", "source": "Source",
-    "summary": "Summary", "text": "Full text",
+    "summary": "Summary", "text": "Full text", "status": "Status", "access": "Access",
+    "embargo": "Embargo until",
 }
 #: Keys whose values are long texts, compared line by line.
 LONG_TEXTS = ("text", "summary")
@@ -175,7 +177,7 @@ def record_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange
     keys = [*FIELD_LABELS, *sorted((set(old) | set(new)) - set(FIELD_LABELS) - {"id"})]
     changes = []
     for key in keys:
-        before, after = old.get(key), new.get(key)
+        before, after = old.get(key, DEFAULTS.get(key)), new.get(key, DEFAULTS.get(key))
         if before == after:
             continue
         label = FIELD_LABELS.get(key, key.replace("_", " ").capitalize())

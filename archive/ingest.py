@@ -38,6 +38,7 @@ STATEMENT_PROPERTIES = {
     RDF.type, DCTERMS.identifier, DCTERMS.title, DCTERMS.issued, DCTERMS.language,
     DCTERMS.abstract, DCTERMS.source, RA.text, RA.dateAsWritten, RA.statementType,
     RA.references, RA.topic, RA.issuer, RA.respondsTo, RA.place, RA.seeAlso,
+    RA.publicationStatus, RA.accessLevel, RA.embargoedUntil,
 }
 #: Properties the archive itself keeps (the version pointer, an uncertain date's earliest and
 #: latest days): the archive sets them anew.

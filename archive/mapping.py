@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, XSD
 
+from archive.access import EmbargoError, parse_embargo
 from archive.authority import authority_of
 from archive.dates import DateError, PartialDate, parse_date
 from archive.errors import Problem
@@ -80,6 +81,12 @@ class Mapper:
             graph.add((subject, DCTERMS.abstract, Literal(record.summary, lang=record.language)))
         if record.source:
             graph.add((subject, DCTERMS.source, URIRef(record.source)))
+        if record.status != "published":
+            graph.add((subject, RA.publicationStatus, Literal(record.status)))
+        if record.access != "public":
+            graph.add((subject, RA.accessLevel, Literal(record.access)))
+        if record.embargo:
+            graph.add((subject, RA.embargoedUntil, parse_embargo(record.embargo).literal()))
         if record.type:
             concept = self._concept("types", record.type, "type", problem)
             if concept:
@@ -288,6 +295,9 @@ class Mapper:
         summary = graph.value(subject, DCTERMS.abstract)
         source = graph.value(subject, DCTERMS.source)
         type_uri = graph.value(subject, RA.statementType)
+        status = graph.value(subject, RA.publicationStatus)
+        access = graph.value(subject, RA.accessLevel)
+        embargo = graph.value(subject, RA.embargoedUntil)
         issuers = sorted((self._agent(graph, uri) for uri in graph.objects(subject, RA.issuer)),
                          key=lambda a: a.name.casefold())
         events = sorted((self._event_of(graph, uri)
@@ -310,6 +320,9 @@ class Mapper:
                             for uri in graph.objects(subject, RA.seeAlso)),
             topics=sorted(self._label("topics", uri) for uri in graph.objects(subject, RA.topic)),
             places=sorted(_name(graph, uri) for uri in graph.objects(subject, RA.place)),
+            status=str(status) if status is not None else "published",
+            access=str(access) if access is not None else "public",
+            embargo=_embargo_text(embargo) if embargo is not None else None,
         )
 
     def _agent(self, graph: Graph, uri: URIRef) -> Agent:
@@ -370,6 +383,15 @@ def _authority(graph: Graph, uri: URIRef) -> dict[str, list[str]]:
     return {"alt_names": sorted((str(o) for o in graph.objects(uri, SKOS.altLabel)),
                                 key=str.casefold),
             "same_as": sorted(str(o) for o in graph.objects(uri, SCHEMA.sameAs))}
+
+
+def _embargo_text(value: object) -> str:
+    """The canonical text of a stored embargo (rdflib writes a UTC time as +00:00); a value
+    that is not a date is handed on as it is, for the record's reader to refuse."""
+    try:
+        return parse_embargo(str(value)).text
+    except EmbargoError:
+        return str(value)
 
 
 def _name(graph: Graph, uri: URIRef) -> str:

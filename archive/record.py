@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.access import ACCESS_LEVELS, DEFAULTS, STATUSES, EmbargoError, parse_embargo
 from archive.authority import same_as_problem
 from archive.errors import Problem
 from archive.languages import tag_problem
@@ -27,7 +28,7 @@ MAX_SHORT = 2_000
 
 KEYS = (
     "id", "title", "issuer", "date", "type", "language", "text", "summary", "source",
-    "responds_to", "references", "see_also", "topics", "places",
+    "responds_to", "references", "see_also", "topics", "places", "status", "access", "embargo",
 )
 REQUIRED = ("title", "issuer", "date")
 LIST_KEYS = ("responds_to", "references", "see_also", "topics", "places")
@@ -91,6 +92,9 @@ class Record:
     see_also: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
+    status: str = "published"
+    access: str = "public"
+    embargo: str | None = None  # canonical text (archive.access.parse_embargo)
 
     def title_text(self, lang: str | None = None) -> str:
         """The title in ``lang``, else in the record's language, else any."""
@@ -118,8 +122,12 @@ class Record:
             "see_also": self.see_also,
             "topics": self.topics,
             "places": self.places,
+            "status": self.status,
+            "access": self.access,
+            "embargo": self.embargo,
         }
-        return {k: v for k, v in data.items() if v not in (None, [], "")}
+        return {k: v for k, v in data.items()
+                if v not in (None, [], "") and DEFAULTS.get(k) != v}
 
 
 class _Reader:
@@ -317,9 +325,40 @@ def parse_record(data: Any, label: str | None = None, line: int | None = None
         see_also=reader.strings("see_also", data.get("see_also") or []),
         topics=reader.strings("topics", data.get("topics") or []),
         places=reader.strings("places", data.get("places") or []),
+        status=_choice(reader, "status", data.get("status"), STATUSES),
+        access=_choice(reader, "access", data.get("access"), ACCESS_LEVELS),
+        embargo=_embargo(reader, data.get("embargo")),
     )
     usable = bool(title and issuers and date)
     return (record if usable else None), reader.problems
+
+
+def _choice(reader: _Reader, key: str, value: Any, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (case aside); the first (the default) when absent or wrong."""
+    if value in (None, ""):
+        return allowed[0]
+    text = reader.string(key, value)
+    if text is None:
+        return allowed[0]
+    if text.lower() in allowed:
+        return text.lower()
+    close = difflib.get_close_matches(text.lower(), allowed, n=1, cutoff=0.5)
+    reader.problem(key, f"'{text}' is not a known {key}; use one of: {', '.join(allowed)} "
+                        f"(default {allowed[0]})", f"'{close[0]}'" if close else None)
+    return allowed[0]
+
+
+def _embargo(reader: _Reader, value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    text = reader.string("embargo", value)
+    if text is None:
+        return None
+    try:
+        return parse_embargo(text).text
+    except EmbargoError as error:
+        reader.problem("embargo", str(error))
+        return None
 
 
 def _as_list(value: Any) -> list[Any]:

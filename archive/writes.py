@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, Literal, URIRef
 
+from archive.access import parse_embargo
 from archive.changelog import Change, change_graph, now
 from archive.errors import BadInput, Gone, NotFound, PreconditionFailed, Problem
 from archive.history import (
@@ -52,6 +53,7 @@ class Saved:
     kind: str
     version: int
     sequence: int
+    notice: str | None = None  # something the writer should know (an embargo already past)
 
 
 def save_records(archive: Archive, payloads: Sequence[Payload | dict[str, Any]], *,
@@ -270,13 +272,25 @@ def _store(archive: Archive, batch: Batch, records: list[Record], replace: bool,
             change = Change(sequence, record.id, kind, time, number, agent)
             add += quads_of(graph, subject)
             add += _logged(archive, change, note)
-            saved.append(Saved(record.id, kind, number, sequence))
+            saved.append(Saved(record.id, kind, number, sequence, embargo_notice(record)))
         for uri, graph in batch.resources.items():
             add += quads_of(graph, uri)
         archive.store.apply(add, remove, drop)
         archive.advance(sequence)
         archive.resources.stored(saved[0].sequence if saved else sequence, sequence)
     return saved
+
+
+def embargo_notice(record: Record) -> str | None:
+    """What to tell the writer of a record whose embargo has already passed."""
+    if record.embargo is None or not parse_embargo(record.embargo).passed():
+        return None
+    held = [why for why, holds in (("a draft", record.status == "draft"),
+                                   ("restricted", record.access == "restricted")) if holds]
+    if not held:
+        return f"the embargo ({record.embargo}) has already passed: the record is public now"
+    return (f"the embargo ({record.embargo}) has already passed; the record stays "
+            f"{' and '.join(held)}")
 
 
 def _supersede(archive: Archive, record_id: str, number: int, add: list) -> list:

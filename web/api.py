@@ -51,7 +51,8 @@ def _agent_name() -> str:
 def _described(archive: Archive, saved: Saved) -> dict[str, Any]:
     return {"id": saved.id, "uri": str(archive.uris.statement(saved.id)), "kind": saved.kind,
             "version": saved.version, "sequence": saved.sequence,
-            "etag": statement_etag(saved.id, saved.version) if saved.kind != "delete" else None}
+            "etag": statement_etag(saved.id, saved.version) if saved.kind != "delete" else None,
+            **({"notice": saved.notice} if saved.notice else {})}
 
 
 def _current(archive: Archive, record_id: str) -> tuple[int, str]:
