@@ -323,6 +323,7 @@ class Mapper:
             status=str(status) if status is not None else "published",
             access=str(access) if access is not None else "public",
             embargo=_embargo_text(embargo) if embargo is not None else None,
+            issued=str(issued) if issued is not None else None,
         )
 
     def _agent(self, graph: Graph, uri: URIRef) -> Agent:

@@ -95,6 +95,9 @@ class Record:
     status: str = "published"
     access: str = "public"
     embargo: str | None = None  # canonical text (archive.access.parse_embargo)
+    #: The stored date's own form (ISO or EDTF) when read from the store: what the written
+    #: date means with the day-first choice made at its write ("03/04/2018" → 2018-04-03).
+    issued: str | None = field(default=None, compare=False, repr=False)
 
     def title_text(self, lang: str | None = None) -> str:
         """The title in ``lang``, else in the record's language, else any."""

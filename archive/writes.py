@@ -99,7 +99,7 @@ def _validate_and_store(archive: Archive, records: list[tuple[Record, str, int |
                         note: str | None = None) -> list[Saved]:
     batch = Batch()
     try:
-        _assign_ids(archive, records, batch, replace, expected_version, problems)
+        _assign_ids(archive, records, batch, replace, expected_version, problems, dayfirst)
         for position, (record, label, line) in enumerate(records, start=1):
             problems += archive.mapper.to_rdf(record, batch, label, line, dayfirst)
             if progress and position % 200 == 0:
@@ -129,13 +129,14 @@ def _label(item: Payload, position: int, total: int) -> str:
 
 
 def _assign_ids(archive: Archive, records: list[tuple[Record, str, int | None]], batch: Batch,
-                replace: bool, expected_version: int | None, problems: list[Problem]) -> None:
+                replace: bool, expected_version: int | None, problems: list[Problem],
+                dayfirst: bool | None) -> None:
     for record, label, line in records:
         if record.id is None:
             if replace:
                 problems.append(Problem("is required to edit a record", label, "id", line=line))
                 continue
-            record.id = _mint_id(archive, record, batch)
+            record.id = _mint_id(archive, record, batch, dayfirst)
         elif record.id in batch.ids:
             problems.append(Problem(f"the id '{record.id}' appears twice in this batch", label,
                                     "id", line=line))
@@ -163,11 +164,11 @@ def _assign_ids(archive: Archive, records: list[tuple[Record, str, int | None]],
         batch.ids.add(record.id)
 
 
-def _mint_id(archive: Archive, record: Record, batch: Batch) -> str:
+def _mint_id(archive: Archive, record: Record, batch: Batch, dayfirst: bool | None) -> str:
     from archive.dates import DateError, parse_date
 
     try:
-        prefix = parse_date(record.date).slug
+        prefix = parse_date(record.date, dayfirst).slug
     except DateError:
         prefix = "undated"
     return _free_id(archive, f"{prefix}-{slugify(record.title_text(), 60)}", batch)

@@ -70,12 +70,17 @@ def decompress(blob: bytes | None) -> str:
     return zlib.decompress(blob).decode("utf-8") if blob else ""
 
 
-def _date_fields(written: str) -> tuple[dict[str, Any], str]:
-    """The date fields of a record dated ``written``, and the date as displayed."""
+def _date_fields(written: str, issued: str | None) -> tuple[dict[str, Any], str]:
+    """The date fields of a record dated ``written`` (stored as ``issued``), and the date as
+    displayed. A numeric date whose day-first choice was made at its write ("03/04/2018")
+    is read from its stored form."""
     try:
         date = parse_date(written)
     except DateError:
-        return {}, written
+        try:
+            date = parse_date(issued or "")
+        except DateError:
+            return {}, written
     first, last = date.bounds()
     return ({"date": date.iso, "date_sort": date.sort_key(),
              "year": join_values([str(year) for year in date.years()]),
@@ -112,7 +117,7 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
     type_labels = vocab.labels(vocab.types, record.type) if record.type else []
     text, summary = record.text or "", record.summary or ""
     mentions = vocab.finder.notations_in(f"{titles}\n{summary}\n{text}")
-    dates, shown_date = _date_fields(record.date)
+    dates, shown_date = _date_fields(record.date, record.issued)
     meta = [*issuers, *parents, *events, *treaty_labels, *topic_labels, *type_labels,
             *places]
     doc: dict[str, Any] = {
