@@ -255,9 +255,10 @@ class Archive:
         return writes.delete_record(self, record_id, agent=agent,
                                     expected_version=expected_version, note=note)
 
-    def restore(self, record_id: str, version: int, *, agent: str, note: str | None = None
-                ) -> writes.Saved:
-        return writes.restore_record(self, record_id, version, agent=agent, note=note)
+    def restore(self, record_id: str, version: int, *, agent: str, note: str | None = None,
+                expected_version: int | None = None) -> writes.Saved:
+        return writes.restore_record(self, record_id, version, agent=agent, note=note,
+                                     expected_version=expected_version)
 
     def close(self) -> None:
         self.store.close()

@@ -27,7 +27,7 @@ from flask import (
 
 from archive import Archive, BadInput
 from archive.csv_columns import template_csv
-from archive.errors import Conflict, NotFound
+from archive.errors import Conflict, Gone, NotFound
 from archive.history import record_changes
 from archive.suggest import Candidate, suggest
 from web.edit_form import FIRST, Choice, StatementForm, date_preview, problems_by_field
@@ -96,6 +96,9 @@ def handle_submit(form: StatementForm, record_id: str | None) -> Any:
         return render_form(form, record_id, error.problems, status=422)
     except Conflict as error:
         return render_form(form, record_id, conflict=str(error), status=409)
+    except Gone:  # deleted since the form was loaded
+        assert record_id is not None
+        return to_restore(record_id)
     item = saved[0]
     audit("create" if record_id is None else "update", item.id, item.version)
     flash(f"Saved version {item.version} of “{form.title.strip()}”.", "success")
@@ -136,7 +139,7 @@ def current_state(archive: Archive, record_id: str) -> int | None:
     state = archive.state(record_id)
     if state is None:
         abort(404, description=f"there is no statement '{record_id}'")
-    return None if state[1] == "delete" else state[0]
+    return None if state.deleted else state.version
 
 
 def to_restore(record_id: str) -> Response:

@@ -73,9 +73,9 @@ def representation(archive: Archive, record_id: str) -> tuple[bytes, int]:
     state = archive.state(record_id)
     if state is None:
         abort(404)
-    if state[1] == "delete":
+    if state.deleted:
         raise Gone(f"statement '{record_id}' was deleted")
-    return graph_texts(archive, [record_id])[record_id], state[0]
+    return graph_texts(archive, [record_id])[record_id], state.version
 
 
 @bp.get("/statements/<record_id>/graph.nt")

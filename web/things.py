@@ -375,7 +375,7 @@ def similar(record_id: str) -> str:
     itself (the search for key terms is the costly part of showing a statement)."""
     archive = get_archive()
     state = archive.state(_checked_id(record_id))
-    if state is None or state[1] == "delete":
+    if state is None or state.deleted:
         raise NotFound(f"there is no statement '{record_id}'")
     template = "things/similar_list.html" if request.args.get("fragment") else \
         "things/similar.html"
