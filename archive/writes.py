@@ -36,6 +36,7 @@ from archive.record import ID_PATTERN, Record, parse_record, slugify
 from archive.shapes import check_shapes
 from archive.shapes_fast import Triple, fast_shapes
 from archive.store import quads_of
+from archive.uris import RESOURCE_KINDS
 from vocab import RA
 
 if TYPE_CHECKING:
@@ -265,7 +266,7 @@ def _shapes_triples(archive: Archive, batch: Batch, subjects: list[URIRef]) -> s
     while named:
         uri = named.pop()
         parts = archive.uris.split(uri)
-        if not parts or parts[0] not in ("issuers", "events", "places"):
+        if not parts or parts[0] not in RESOURCE_KINDS:
             continue
         graph = batch.resources.get(uri)
         added = list(archive.store.triples(uri)) \
