@@ -30,10 +30,10 @@ from archive.csv_columns import template_csv
 from archive.errors import Conflict, Gone, NotFound
 from archive.history import record_changes
 from archive.suggest import Candidate, suggest
+from web import urls
 from web.edit_form import FIRST, Choice, StatementForm, date_preview, problems_by_field
 from web.services import get_archive, get_index
 from web.signin import audit, current_agent, login_required
-from web.things import version_content
 
 bp = Blueprint("edit", __name__, url_prefix="/edit")
 COMPLETE_LIMIT = 12
@@ -102,7 +102,7 @@ def handle_submit(form: StatementForm, record_id: str | None) -> Any:
     item = saved[0]
     audit("create" if record_id is None else "update", item.id, item.version)
     flash(f"Saved version {item.version} of “{form.title.strip()}”.", "success")
-    return redirect(url_for("things.statement", record_id=item.id))
+    return redirect(urls.statement(item.id))
 
 
 def text_suggestions(text: str) -> list[dict[str, Any]]:
@@ -251,7 +251,7 @@ def version_changes(archive: Archive, record_id: str, versions: list[Any]
     for version in versions:
         if version.kind == "delete":
             continue
-        current = version_content(archive, record_id, version).to_json()
+        current = archive.read.version(record_id, version).record.to_json()
         if previous is not None:
             changes[version.number] = record_changes(previous, current)
         previous = current
@@ -274,7 +274,7 @@ def restore(record_id: str) -> Any:
         return redirect(url_for("edit.history", record_id=record_id), code=303)
     audit("restore", saved.id, saved.version, f"restored version {wanted}")
     flash(f"Restored version {wanted} as version {saved.version}.", "success")
-    return redirect(url_for("things.statement", record_id=record_id))
+    return redirect(urls.statement(record_id))
 
 
 @bp.get("/csv-template")

@@ -25,6 +25,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from archive import Archive
 from archive.history import Version
 from archive.record import ID_PATTERN
+from web import urls
 from web.services import get_archive
 
 bp = Blueprint("memento", __name__)
@@ -84,7 +85,7 @@ def select(versions: Sequence[Version], wanted: datetime) -> Version:
 # Links -----------------------------------------------------------------------------------
 
 def original_url(record_id: str) -> str:
-    return url_for("things.statement", record_id=record_id, _external=True)
+    return urls.statement(record_id, external=True)
 
 
 def timemap_url(record_id: str) -> str:
@@ -92,8 +93,7 @@ def timemap_url(record_id: str) -> str:
 
 
 def memento_url(record_id: str, number: int, **args: str) -> str:
-    return url_for("things.version", record_id=record_id, number=number, _external=True,
-                   **args)
+    return urls.version(record_id, number, external=True, **args)
 
 
 def _link(target: str, rels: list[str], **params: str) -> str:

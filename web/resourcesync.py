@@ -27,7 +27,7 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from lxml import etree
 
 from archive import Archive, Gone
-from archive.bulk_read import Triple, graph_triples
+from archive.bulk_read import Triple
 from archive.changelog import now
 from archive.record import ID_PATTERN
 from web.etags import statement_etag
@@ -62,9 +62,8 @@ def ntriples(triples: Iterable[Triple]) -> bytes:
 
 def graph_texts(archive: Archive, record_ids: Iterable[str]) -> dict[str, bytes]:
     """The synced representation of each statement, its graph read a batch per query."""
-    names = {str(archive.uris.statement(r)): r for r in record_ids}
-    graphs = graph_triples(archive.store, names)
-    return {record_id: ntriples(graphs.get(name, [])) for name, record_id in names.items()}
+    return {record_id: ntriples(triples)
+            for record_id, triples in archive.read.statement_triples(record_ids).items()}
 
 
 def representation(archive: Archive, record_id: str) -> tuple[bytes, int]:
