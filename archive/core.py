@@ -194,6 +194,11 @@ class Archive:
         """Change-log entries after ``after``, oldest first."""
         return changelog.read_changes(self.store, self.uris, after, limit)
 
+    def scan_changes(self, after: int, last: int) -> Iterator[tuple[int, str, str, str, int, str]]:
+        """Entries ``after < sequence <= last`` in one query (see
+        :func:`archive.changelog.scan_changes`): for readers of the whole log."""
+        return changelog.scan_changes(self.store, self.uris, after, last)
+
     def follow(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every write (the search index catches up from the log).
 

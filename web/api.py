@@ -22,9 +22,10 @@ from archive import Archive, BadInput, Gone, NotFound, Problem
 from archive.errors import PreconditionFailed, StaleVersion
 from archive.history import RecordState
 from archive.ingest import read_bytes
+from archive.reads import Reads
 from archive.writes import Payload, Saved
 from web.etags import parse_statement_etag, statement_etag
-from web.services import get_archive, get_auth
+from web.services import get_archive, get_auth, get_reads
 from web.signin import audit, current_agent, login_required
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -59,8 +60,8 @@ def _described(archive: Archive, saved: Saved) -> dict[str, Any]:
             "etag": statement_etag(saved.id, saved.version) if saved.kind != "delete" else None}
 
 
-def _current(archive: Archive, record_id: str) -> RecordState:
-    state = archive.state(record_id)
+def _current(reads: Reads, record_id: str) -> RecordState:
+    state = reads.state(record_id)
     if state is None:
         raise NotFound(f"there is no statement '{record_id}'")
     return state
@@ -79,7 +80,7 @@ def _answered_for_http(archive: Archive, record_id: str) -> Iterator[None]:
     except StaleVersion as error:
         raise PreconditionFailed(_stale(record_id, error.expected, error.current)) from None
     except (BadInput, PreconditionFailed, HTTPException):
-        _current(archive, record_id)
+        _current(archive.read, record_id)
         raise
 
 
@@ -107,20 +108,20 @@ def _expected_version(record_id: str, *, required: bool = True) -> int | None:
 @bp.get("/statements/<record_id>")
 def read_statement(record_id: str) -> Any:
     """One statement as contract JSON, with its ETag."""
-    archive = get_archive()
-    version, kind = _current(archive, record_id)
-    if kind == "delete":
-        raise Gone(f"statement '{record_id}' was deleted (version {version}); "
+    reads = get_reads()
+    state = _current(reads, record_id)
+    if state.deleted:
+        raise Gone(f"statement '{record_id}' was deleted (version {state.version}); "
                    f"POST /api/statements/{record_id}/restore brings a version back")
-    response = jsonify(archive.record(record_id).to_json())
-    response.set_etag(statement_etag(record_id, version)[1:-1])
+    response = jsonify(reads.record(record_id).to_json())
+    response.set_etag(statement_etag(record_id, state.version)[1:-1])
     return response.make_conditional(request)
 
 
 @bp.get("/statements/<record_id>/history")
 def read_history(record_id: str) -> Any:
     """Every version of a statement: number, kind, time and agent."""
-    versions = get_archive().history(record_id)
+    versions = get_reads().history(record_id)
     return jsonify([{"version": v.number, "kind": v.kind, "time": str(v.time),
                      "agent": v.agent, **({"note": v.note} if v.note else {})}
                     for v in versions])

@@ -69,7 +69,7 @@ def graph_texts(archive: Archive, record_ids: Iterable[str]) -> dict[str, bytes]
 def representation(archive: Archive, record_id: str) -> tuple[bytes, int]:
     """The current graph of a statement as sorted N-Triples, with its version (NotFound,
     or Gone for a deleted statement)."""
-    state = archive.state(record_id)
+    state = archive.read.state(record_id)
     if state is None:
         abort(404)
     if state.deleted:
