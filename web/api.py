@@ -68,7 +68,7 @@ def _current(reads: Reads, record_id: str) -> RecordState:
 
 
 @contextmanager
-def _answered_for_http(archive: Archive, record_id: str) -> Iterator[None]:
+def _answered_for_http(record_id: str) -> Iterator[None]:
     """An edit of statement ``record_id``, with the write path's refusals worded for HTTP.
 
     An unknown id answers 404 before anything else is wrong with the request (a missing
@@ -80,7 +80,7 @@ def _answered_for_http(archive: Archive, record_id: str) -> Iterator[None]:
     except StaleVersion as error:
         raise PreconditionFailed(_stale(record_id, error.expected, error.current)) from None
     except (BadInput, PreconditionFailed, HTTPException):
-        _current(archive.read, record_id)
+        _current(get_reads(), record_id)
         raise
 
 
@@ -154,7 +154,7 @@ def create_statements() -> Any:
 def replace_statement(record_id: str) -> Any:
     """Replace a statement with a new version (If-Match required)."""
     archive = get_archive()
-    with _answered_for_http(archive, record_id):
+    with _answered_for_http(record_id):
         expected = _expected_version(record_id)
         payload = _single(_payloads(archive), record_id)
         saved = archive.save([payload], agent=_agent_name(), replace=True,
@@ -191,7 +191,7 @@ def _stale(record_id: str, expected: int | None, current: int) -> str:
 def delete_statement(record_id: str) -> Any:
     """Delete a statement (If-Match required); its history and id remain."""
     archive = get_archive()
-    with _answered_for_http(archive, record_id):
+    with _answered_for_http(record_id):
         expected = _expected_version(record_id)
         saved = archive.delete(record_id, agent=_agent_name(), expected_version=expected,
                                note=_note())
@@ -212,7 +212,7 @@ def restore_statement(record_id: str) -> Any:
                                 "restore", record_id, "version")], "request body")
     expected = _expected_version(record_id, required=False)
     note = body.get("note") if isinstance(body.get("note"), str) else _note()
-    with _answered_for_http(archive, record_id):
+    with _answered_for_http(record_id):
         saved = archive.restore(record_id, wanted, agent=_agent_name(), note=note,
                                 expected_version=expected)
     audit("restore", saved.id, saved.version, f"restored version {wanted}")
