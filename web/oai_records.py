@@ -125,7 +125,7 @@ class RecordReader:
 
 
 def thesaurus_concepts(archive: Archive) -> dict[str, Concept]:
-    """Each thesaurus concept by its URI, where ``web.things`` would find it: in the
+    """Each thesaurus concept by its URI, where ``web.labels`` would find it: in the
     thesaurus its URI's kind names (the thesauri are fixed while the archive is open)."""
     found = {}
     for kind in CONCEPT_KINDS:
