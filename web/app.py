@@ -32,6 +32,7 @@ from web import (
     memento,
     oai,
     page_cache,
+    reconcile,
     resourcesync,
     search_feed,
     search_views,
@@ -91,7 +92,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 PARTS: tuple[ModuleType, ...] = (
     page_cache, home, security, signin, api, followers,
     things, memento, oai, void, dumps, feeds, resourcesync, health, sparql,
-    search_views, search_feed, browse, edit, uploads,
+    search_views, search_feed, browse, edit, uploads, reconcile,
 )
 
 
@@ -107,6 +108,8 @@ def wants_json() -> bool:
     """Whether the client asked for JSON rather than a page (API paths always get JSON)."""
     if request.path.startswith("/api/"):
         return True
+    if request.path.startswith("/reconcile") and not request.path.startswith("/reconcile/preview"):
+        return True  # the reconciliation service speaks JSON, errors too
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
 
