@@ -21,11 +21,11 @@ from flask import current_app
 from rdflib.namespace import SKOS
 
 from archive import Archive
-from archive.bulk_read import Graphs, Subject, Term, record_triples
+from archive.bulk_read import Graphs, Subject, Term
+from archive.uris import CONCEPT_KINDS
 from vocab import RA
 from vocab.thesaurus import Concept
 from web.services import get_archive
-from web.things import CONCEPT_KINDS
 
 PREF_LABEL = str(SKOS.prefLabel)
 #: Resource graphs kept between pages at most (a few hundred bytes each).
@@ -106,8 +106,7 @@ class RecordReader:
                     sum(map(len, self.resources.values())) > RESOURCES_KEPT:
                 self.generation, self.resources = generation, {}
             resources = self.resources.setdefault(skip, Graphs())
-        found = record_triples(self.archive.store, self.archive.uris, record_ids, skip,
-                               resources)
+        found = self.archive.read.record_triples(record_ids, skip, resources)
         return {record_id: RecordTriples(self.with_concept_labels(triples))
                 for record_id, triples in found.items()}
 
@@ -126,7 +125,7 @@ class RecordReader:
 
 
 def thesaurus_concepts(archive: Archive) -> dict[str, Concept]:
-    """Each thesaurus concept by its URI, where ``web.things`` would find it: in the
+    """Each thesaurus concept by its URI, where ``web.labels`` would find it: in the
     thesaurus its URI's kind names (the thesauri are fixed while the archive is open)."""
     found = {}
     for kind in CONCEPT_KINDS:
