@@ -18,6 +18,11 @@ STATUSES = ("published", "draft")
 ACCESS_LEVELS = ("public", "restricted")
 DEFAULTS = {"status": "published", "access": "public"}
 
+#: Whether every channel keeps records that are not public from those who may not see
+#: them. Until the read side does, such a record is refused (stored, it would be published
+#: at once on every channel); the keys' defaults and embargoes already past are accepted.
+ENFORCED = False
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, Literal, URIRef
 
+from archive import access
 from archive.access import parse_embargo
 from archive.changelog import Change, change_graph, now
 from archive.errors import BadInput, Gone, NotFound, Problem, StaleVersion
@@ -117,6 +118,7 @@ def _validate_and_store(archive: Archive, records: list[tuple[Record, str, int |
         states = _assign_ids(archive, records, named, batch, replace, expected_version,
                              problems, dayfirst)
         for position, (record, label, line) in enumerate(records, start=1):
+            problems += _not_yet_hidden(record, label, line)
             problems += archive.mapper.to_rdf(record, batch, label, line, dayfirst)
             if progress and position % 200 == 0:
                 progress(position, len(records), "resolve")
@@ -322,6 +324,22 @@ def _store(archive: Archive, batch: Batch, records: list[Record],
         archive.advance(sequence)
         archive.resources.stored(saved[0].sequence if saved else sequence, sequence)
     return saved
+
+
+def _not_yet_hidden(record: Record, label: str, line: int | None) -> list[Problem]:
+    """Refusals of what would keep ``record`` from public view while no channel obeys it
+    (:data:`archive.access.ENFORCED`): it would be published the moment it is stored."""
+    if access.ENFORCED:
+        return []
+    held = [("status", "a draft", record.status == "draft"),
+            ("access", "restricted", record.access == "restricted"),
+            ("embargo", f"embargoed until {record.embargo}",
+             record.embargo is not None and not parse_embargo(record.embargo).passed())]
+    return [Problem(f"this version of the archive cannot yet keep a record {why} from "
+                    "public view: stored, it would be published at once on every channel "
+                    f"(pages, search, SPARQL, OAI-PMH, dumps); leave '{key}' out until "
+                    "access levels are enforced", label, key, line=line)
+            for key, why, holds in held if holds]
 
 
 def embargo_notice(record: Record) -> str | None:

@@ -13,7 +13,7 @@ from lxml import html
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from archive import BadInput
+from archive import BadInput, access
 from archive.access import parse_embargo
 from archive.csv_columns import COLUMNS, read_csv, template_csv
 from archive.export import backup, export, restore
@@ -23,6 +23,13 @@ from archive.record import parse_record
 from tests.test_cli import run
 from tests.test_pages import pages_sign_in
 from vocab import RA
+
+
+@pytest.fixture(autouse=True)
+def enforced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The keys as they are kept once every channel obeys them; until then the write path
+    refuses a record that is not public (test_records_not_public_are_refused_until_enforced)."""
+    monkeypatch.setattr(access, "ENFORCED", True)
 
 
 def with_keys(record: dict[str, Any], record_id: str, **keys: Any) -> dict[str, Any]:
@@ -230,3 +237,27 @@ def test_the_import_command_says_an_embargo_has_passed(tmp_path, seed_record) ->
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.splitlines()[-1] == \
         "past: the embargo (2020-01-01) has already passed: the record is public now"
+
+
+def test_records_not_public_are_refused_until_enforced(make_archive, seed_record,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored today, a draft, a restricted or an embargoed record would be public at once on
+    every channel: it is refused whole, with the key and why; a past embargo is public."""
+    monkeypatch.setattr(access, "ENFORCED", False)
+    archive = make_archive()
+    with pytest.raises(BadInput) as error:
+        archive.save([with_keys(seed_record, "draft", status="draft"),
+                      with_keys(seed_record, "held", access="restricted",
+                                embargo="2031-01-01"),
+                      with_keys(seed_record, "fine")], agent="test")
+    cannot = ("this version of the archive cannot yet keep a record {} from public view: "
+              "stored, it would be published at once on every channel (pages, search, SPARQL, "
+              "OAI-PMH, dumps); leave '{}' out until access levels are enforced")
+    assert [(p.record, p.key, p.message) for p in error.value.problems] == [
+        ("draft", "status", cannot.format("a draft", "status")),
+        ("held", "access", cannot.format("restricted", "access")),
+        ("held", "embargo", cannot.format("embargoed until 2031-01-01", "embargo"))]
+    assert list(archive.record_ids()) == []
+    saved = archive.save([with_keys(seed_record, "past", embargo="2020-01-01")], agent="test")
+    assert [s.notice for s in saved] == [
+        "the embargo (2020-01-01) has already passed: the record is public now"]
