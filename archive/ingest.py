@@ -92,12 +92,18 @@ def read_bytes(data: bytes, fmt: str, archive: Archive, name: str = "input") -> 
     raise BadInput(f"unknown format '{fmt}'")
 
 
+#: What a JSON value nested deeper than the reader goes is refused with.
+TOO_DEEP = "malformed JSON: nested too deeply to read (a record is an object of a few levels)"
+
+
 def _read_json(text: str, name: str) -> list[Payload]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise BadInput([Problem(f"malformed JSON: {error.msg} (column {error.colno})",
                                 line=error.lineno)], name) from None
+    except RecursionError:
+        raise BadInput([Problem(TOO_DEEP)], name) from None
     items = data if isinstance(data, list) else [data]
     return [Payload(item) for item in items]
 
@@ -112,6 +118,8 @@ def _read_jsonl(text: str, name: str) -> list[Payload]:
         except json.JSONDecodeError as error:
             problems.append(Problem(f"malformed JSON: {error.msg} (column {error.colno})",
                                     line=number))
+        except RecursionError:
+            problems.append(Problem(TOO_DEEP, line=number))
     if problems:
         raise BadInput(problems, name)
     return payloads
@@ -166,6 +174,8 @@ def _check_json(text: str, name: str) -> None:
     except json.JSONDecodeError as error:
         raise BadInput([Problem(f"malformed JSON-LD: {error.msg} (column {error.colno})",
                                 line=error.lineno)], name) from None
+    except RecursionError:
+        raise BadInput([Problem(TOO_DEEP.replace("JSON", "JSON-LD", 1))], name) from None
 
 
 def _parser_message(error: Exception) -> str:

@@ -64,6 +64,8 @@ def hostile(make_app: Callable[..., Any], sample_statements: list[dict[str, Any]
 @pytest.mark.parametrize(("body", "content_type", "expected"), [
     ('{"title": "x",\n "issuer": }', "application/json", ("malformed JSON", 2)),
     ("[1, 2", "application/json", ("malformed JSON", 1)),
+    ("[" * 100_000, "application/json", ("malformed JSON: nested too deeply", None)),
+    ("[" * 100_000, "application/ld+json", ("malformed JSON-LD: nested too deeply", None)),
     ("@prefix ra: <https://w3id.org/rights-archive/vocab#> .\n<x> a ra:Statement ;\n"
      " ra:text \"a\" \"b\" .\n<y> a ra:Statement .\n",
      "text/turtle", ("malformed TURTLE", None)),

@@ -184,6 +184,8 @@ def test_a_property_the_candidate_lacks_lowers_its_score_and_forbids_a_match(
     ("{bad", 400, "'queries' is not JSON (Expecting property name enclosed in double quotes: "
                   "line 1 column 2 (char 1)); send an object of queries such as "
                   '{"q0": {"query": "Amnesty International", "type": "issuer"}}'),
+    ("[" * 100_000, 400, "'queries' is nested too deeply to read; send an object of queries "
+                         'such as {"q0": {"query": "Ghana"}}'),
     ('["Ghana"]', 400, "'queries' must be a JSON object mapping each query's key to the "
                        'query, such as {"q0": {"query": "Ghana"}}'),
     ('{"q0": "Ghana"}', 400, "query 'q0' must be an object with 'query' (and 'type', 'limit', "

@@ -147,6 +147,9 @@ def read_batch(raw: str, most: int) -> dict[str, Query]:
                       "queries at a time", 413)
     try:
         batch = json.loads(raw)
+    except RecursionError:
+        raise Refused("'queries' is nested too deeply to read; send an object of queries "
+                      "such as {\"q0\": {\"query\": \"Ghana\"}}") from None
     except ValueError as error:
         raise Refused(f"'queries' is not JSON ({error}); send an object of queries such as "
                       '{"q0": {"query": "Amnesty International", "type": "issuer"}}') from None
