@@ -31,6 +31,8 @@ from web import (
     home,
     memento,
     oai,
+    oai_log,
+    oai_records,
     page_cache,
     resourcesync,
     search_feed,
@@ -51,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "SPARQL_MAX_ROWS": 10_000,
     #: Seconds one search may take before it is stopped with 503 (search/budget.py).
     "SEARCH_TIME_BUDGET": 5.0,
+    #: Seconds before a follower that failed is tried again on a request.
+    "FOLLOWER_RETRY_SECONDS": 5.0,
 }
 
 
@@ -79,6 +83,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("ARCHIVE"):
         atexit.register(archive.close)
     _register_blueprints(app)
+    followers.register(app, FOLLOWERS)
     _register_errors(app)
     return app
 
@@ -93,6 +98,12 @@ PARTS: tuple[ModuleType, ...] = (
     things, memento, oai, void, dumps, feeds, resourcesync, health, sparql,
     search_views, search_feed, browse, edit, uploads,
 )
+
+
+#: The app's followers of the change log, in the order they run after the search index
+#: (each module's ``follower(app)``): the harvest log before the sitemap that reads it,
+#: the page cache last, since a cached page may show what any of the others keep.
+FOLLOWERS: tuple[ModuleType, ...] = (oai_log, oai_records, void, feeds, dumps, page_cache)
 
 
 def _register_blueprints(app: Flask) -> None:

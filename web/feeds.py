@@ -1,21 +1,21 @@
 """Crawler entry points: /sitemap.xml (an index past 50,000 URLs), /feed.atom, /robots.txt.
 
 Statement dates come from the change log (through the OAI-PMH harvest log); the URL list
-is rebuilt only when the log has moved.
+is computed again only after the log moved (the ``sitemap`` follower drops it).
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
 from lxml import etree
 from rdflib.namespace import DCTERMS
 
 from archive import Archive, Gone
+from archive.followers import Derived
 from web.oai import HarvestLog, harvest_log, stamp
-from web.services import get_archive
+from web.services import get_archive, get_follower
 from web.things import CONCEPT_KINDS, RESOURCE_KINDS, VOCAB_NAMES, date_text
 
 bp = Blueprint("feeds", __name__)
@@ -24,7 +24,6 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_LIMIT = 50_000  # sitemaps.org protocol: at most 50,000 URLs per file
 FEED_SIZE = 50
-_LOCK = threading.Lock()
 
 Entry = tuple[str, datetime | None]
 
@@ -52,16 +51,17 @@ def sitemap_entries(archive: Archive, log: HarvestLog) -> list[Entry]:
     return entries
 
 
+def follower(app: Flask) -> Derived[list[Entry]]:
+    """The sitemap's entries per host they are served at, computed at their first read
+    after the change log moved."""
+    return Derived("sitemap", lambda host: sitemap_entries(app.extensions["archive"],
+                                                           harvest_log()))
+
+
 def cached_entries() -> list[Entry]:
-    """The sitemap's entries, rebuilt when the change log has moved."""
-    log = harvest_log()
-    key = (len(log.changes), request.host_url)
-    with _LOCK:
-        cached = current_app.extensions.get("sitemap")
-        if cached is None or cached[0] != key:
-            cached = (key, sitemap_entries(get_archive(), log))
-            current_app.extensions["sitemap"] = cached
-    return cached[1]
+    """The sitemap's entries as they are now."""
+    entries: Derived[list[Entry]] = get_follower("sitemap")  # type: ignore[assignment]
+    return entries.get(request.host_url)
 
 
 def xml_response(root: etree._Element, mimetype: str = "application/xml") -> Response:

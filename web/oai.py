@@ -413,7 +413,7 @@ def read_current(log: HarvestLog, record_ids: list[str], prefix: str
     """The graphs of the records not deleted in the log, read together (none for a record
     deleted since this request caught up with the log)."""
     current = [record_id for record_id in record_ids if not log.latest(record_id).deleted]
-    return record_reader().read(current, len(log.changes), with_text=prefix != "oai_dc")
+    return record_reader().read(current, with_text=prefix != "oai_dc")
 
 
 def add_record(parent: etree._Element, log: HarvestLog, record_id: str, prefix: str,

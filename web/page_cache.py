@@ -28,6 +28,8 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request, request_finished
 
+from archive.followers import Follower
+
 DEFAULTS: dict[str, Any] = {
     "PAGE_CACHE": True,
     "PAGE_CACHE_ENTRIES": 5000,
@@ -147,15 +149,33 @@ def init_app(app: Flask) -> None:
     cache = PageCache(int(app.config["PAGE_CACHE_ENTRIES"]), int(app.config["PAGE_CACHE_BYTES"]))
     app.extensions["page_cache"] = cache
     app.extensions["page_cache.generation"] = [0]
-    app.extensions["archive"].follow(lambda: _next_generation(app))
     app.before_request(_answer_from_cache)
     request_finished.connect(_store, app, weak=False)
 
 
-def _next_generation(app: Flask) -> None:
-    """After every write in this process, once the search index has followed it."""
-    app.extensions["page_cache.generation"][0] += 1
-    app.extensions["page_cache"].clear()
+class Pages(Follower):
+    """The page cache as the last follower: emptied once the others have followed a change."""
+
+    name = "pages"
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.sequence = app.extensions["archive"].last_sequence()
+
+    def follow(self, sequence: int) -> None:
+        self.app.extensions["page_cache.generation"][0] += 1
+        self.app.extensions["page_cache"].clear()
+        self.sequence = sequence
+
+    def keep_up(self, sequence: int) -> None:
+        """Another process wrote: the cache's :func:`position` holds the log's end, so its
+        entries are already out of reach."""
+        self.sequence = sequence
+
+
+def follower(app: Flask) -> Pages | None:
+    """The cache's follower (none when the cache is off)."""
+    return Pages(app) if "page_cache" in app.extensions else None
 
 
 def position() -> Position:

@@ -1,26 +1,27 @@
 """The VoID description of the dataset at /.well-known/void (VoID §6.2 well-known URI).
 
 Counts come from SPARQL over the published graphs (those in the dumps), so they always
-agree with the data; the description is rebuilt only when the change log has moved.
+agree with the data; the description is computed again only after the change log moved
+(the ``void`` follower drops it).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Flask, Response, current_app, url_for
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDFS, SKOS, VOID, XSD
 
 from archive import Archive
 from archive.export import public_graphs
+from archive.followers import Derived
 from archive.remote_query import VIRTUOSO_MAX_GRAPHS
 from vocab import RA, SCHEMA, bind_prefixes
 from web.conneg import GRAPH_FORMATS, Page, negotiate, not_modified, respond
 from web.dumps import DUMP_FILES
-from web.services import get_archive
+from web.services import get_archive, get_follower
 from web.things import log_validators
 
 bp = Blueprint("void", __name__)
@@ -33,7 +34,6 @@ VOCABULARIES = [URIRef(str(RA).rstrip("#")), DCTERMS, SKOS, PROV, SCHEMA, FOAF, 
                 URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/")]
 FORMAT_FEATURES = [URIRef(f"http://www.w3.org/ns/formats/{name}")
                    for name in ("Turtle", "JSON-LD", "RDF_XML", "N-Triples", "N-Quads")]
-_LOCK = threading.Lock()
 
 
 def dataset_uri(archive: Archive) -> URIRef:
@@ -162,16 +162,15 @@ def add_statistics(graph: Graph, dataset: URIRef, stats: dict) -> None:
         graph.add((partition, VOID.triples, Literal(triples, datatype=integer)))
 
 
+def follower(app: Flask) -> Derived[Graph]:
+    """The description, computed at its first read after the change log moved."""
+    return Derived("void", lambda: void_graph(app.extensions["archive"]))
+
+
 def current_void() -> Graph:
-    """The description, cached per app and rebuilt when the change log has moved."""
-    archive = get_archive()
-    sequence = archive.last_sequence()
-    with _LOCK:
-        cached = current_app.extensions.get("void")
-        if cached is None or cached[0] != sequence:
-            cached = (sequence, void_graph(archive))
-            current_app.extensions["void"] = cached
-    return cached[1]
+    """The description of the dataset as it is now."""
+    described: Derived[Graph] = get_follower("void")  # type: ignore[assignment]
+    return described.get()
 
 
 @bp.get("/.well-known/void")
