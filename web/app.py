@@ -1,7 +1,7 @@
 """The Flask application factory: defaults, then the environment, then test overrides.
 
-The process settings (archive/settings.py) are read once here; the app's own limits are
-Flask config keys, each also ``RIGHTS_ARCHIVE_<KEY>`` in the environment.
+The process settings (archive/settings.py) and the web app's (web/settings.py: its limits
+and names, each a Flask config key and ``RIGHTS_ARCHIVE_<KEY>``) are read once here.
 
 The app opens the archive (the store) and the search index once; the index follows the
 store's change log, catching up at start and after every write.
@@ -46,16 +46,7 @@ from web import (
     void,
 )
 from web.request_body import Request
-
-DEFAULTS: dict[str, Any] = {
-    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
-    "SPARQL_TIMEOUT": 30.0,
-    "SPARQL_MAX_ROWS": 10_000,
-    #: Seconds one search may take before it is stopped with 503 (search/budget.py).
-    "SEARCH_TIME_BUDGET": 5.0,
-    #: Seconds before a follower that failed is tried again on a request.
-    "FOLLOWER_RETRY_SECONDS": 5.0,
-}
+from web.settings import WebSettings
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -63,9 +54,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     current = settings()  # the process's environment, read once here
     app = Flask(__name__)
     app.request_class = Request  # a chunked body past MAX_CONTENT_LENGTH is 413, not cut short
-    app.config.update(DEFAULTS)
+    app.config.update(WebSettings.from_environ().config())
     app.config["MAX_DECOMPRESSED"] = current.max_decompressed  # bytes a .gz upload may unpack to
-    app.config.from_prefixed_env("RIGHTS_ARCHIVE")
     app.config.update(overrides or {})
     app.json.sort_keys = False  # keep the contract's key order: total, results, facets …
     folder = Path(app.config.get("DATA_DIR") or current.data)

@@ -61,7 +61,6 @@ bp = Blueprint("dumps", __name__)
 
 MANIFEST = "manifest.json"
 SNAPSHOT = ".snapshot"
-FIRST_WAIT = 10.0  # seconds a request waits for the very first dump (config DUMPS_FIRST_WAIT)
 RETRY_AFTER_FAILURE = 60.0  # seconds before a failed build is tried again
 _log = logging.getLogger(__name__)
 
@@ -241,8 +240,7 @@ class DumpBuilder(Follower):
 @bp.record_once
 def _builder(state: BlueprintSetupState) -> None:
     app = state.app
-    app.config.setdefault("DUMPS_FIRST_WAIT", FIRST_WAIT)
-    folder = app.config.get("DUMPS_DIR") or Path(app.config["DATA_DIR"]) / "dumps"
+    folder = app.config["DUMPS_DIR"] or Path(app.config["DATA_DIR"]) / "dumps"
     app.extensions["dumps"] = DumpBuilder(app.extensions["archive"], Path(folder))
 
 

@@ -22,7 +22,6 @@ bp = Blueprint("feeds", __name__)
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 ATOM_NS = "http://www.w3.org/2005/Atom"
-SITEMAP_LIMIT = 50_000  # sitemaps.org protocol: at most 50,000 URLs per file
 FEED_SIZE = 50
 
 Entry = tuple[str, datetime | None]
@@ -74,7 +73,7 @@ def xml_response(root: etree._Element, mimetype: str = "application/xml") -> Res
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
     entries = cached_entries()
-    limit = int(current_app.config.get("SITEMAP_LIMIT", SITEMAP_LIMIT))
+    limit = int(current_app.config["SITEMAP_LIMIT"])
     if len(entries) <= limit:
         return xml_response(url_set(entries))
     root = etree.Element(f"{{{SITEMAP_NS}}}sitemapindex", nsmap={None: SITEMAP_NS})
@@ -92,7 +91,7 @@ def sitemap() -> Response:
 @bp.get("/sitemap-<int:number>.xml")
 def sitemap_part(number: int) -> Response:
     entries = cached_entries()
-    limit = int(current_app.config.get("SITEMAP_LIMIT", SITEMAP_LIMIT))
+    limit = int(current_app.config["SITEMAP_LIMIT"])
     part = entries[(number - 1) * limit:number * limit] if number >= 1 else []
     if not part or len(entries) <= limit:
         abort(404)
@@ -121,7 +120,7 @@ def feed() -> Response:
 
 
 def archive_title() -> str:
-    return str(current_app.config.get("VOID_TITLE", "Human Rights Statements Archive"))
+    return str(current_app.config["VOID_TITLE"])
 
 
 def last_change(log: HarvestLog) -> str:

@@ -13,9 +13,9 @@ and in bytes, and all go when the position moves (any write).
 Never cached: requests with a session cookie or an ``Authorization`` header (signed-in
 pages carry the user's name, forms and CSRF token), responses that set a cookie, say
 ``no-store``/``private`` or vary on ``*``, anything but a complete ``200``, and every
-endpoint not listed below (the API, SPARQL, OAI-PMH, feeds, forms). Settings:
-``PAGE_CACHE`` (on), ``PAGE_CACHE_ENTRIES`` and ``PAGE_CACHE_BYTES`` (the budget), each
-also read from ``RIGHTS_ARCHIVE_PAGE_CACHE…`` in the environment.
+endpoint not listed below (the API, SPARQL, OAI-PMH, feeds, forms). Settings
+(web/settings.py): ``PAGE_CACHE`` (on), ``PAGE_CACHE_ENTRIES`` and ``PAGE_CACHE_BYTES``
+(the budget).
 """
 
 from __future__ import annotations
@@ -30,11 +30,6 @@ from flask import Flask, Response, current_app, g, request, request_finished
 
 from archive.followers import Follower
 
-DEFAULTS: dict[str, Any] = {
-    "PAGE_CACHE": True,
-    "PAGE_CACHE_ENTRIES": 5000,
-    "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
-}
 #: Pages that depend only on the store (and the deployed code and vocabulary).
 STORE_PAGES = frozenset({"things.statement", "things.version", "things.thing",
                          "things.vocabulary_index", "things.vocabulary", "home.about",
@@ -142,8 +137,6 @@ def init_app(app: Flask) -> None:
     cached endpoint is rate-limited, and with a shared store the pages that read the search
     index, which :mod:`web.followers` brings up to date per request, are not cached).
     """
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     if not app.config["PAGE_CACHE"]:
         return
     cache = PageCache(int(app.config["PAGE_CACHE_ENTRIES"]), int(app.config["PAGE_CACHE_BYTES"]))
@@ -201,7 +194,7 @@ def cacheable_request() -> bool:
         return False  # another process's write reaches this index between two requests
     if "Authorization" in request.headers:
         return False
-    return current_app.config.get("SESSION_COOKIE_NAME", "session") not in request.cookies
+    return current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
 
 
 def _answer_from_cache() -> Response | None:

@@ -112,8 +112,7 @@ def void_graph(archive: Archive) -> Graph:
     config = current_app.config
     add = graph.add
     add((dataset, RDF.type, VOID.Dataset))
-    add((dataset, DCTERMS.title, Literal(config.get("VOID_TITLE",
-                                                    "Human Rights Statements Archive"), lang="en")))
+    add((dataset, DCTERMS.title, Literal(config["VOID_TITLE"], lang="en")))
     add((dataset, DCTERMS.description, Literal(
         "Public statements on human rights (press statements, declarations, speeches, "
         "open letters …) with their issuers, the events they respond to, the treaties they "
