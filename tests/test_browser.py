@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SEED_ID, require_package, sample_app, serving
+from tests.support import SEED_ID, open_app, require_package, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -41,7 +41,7 @@ def browser() -> Iterator[Any]:
 def browser_app(tmp_path_factory: pytest.TempPathFactory,
                 sample_records: list[dict[str, Any]]) -> Iterator[Any]:
     """One app over the whole sample for the module (building it takes seconds)."""
-    with sample_app(tmp_path_factory.mktemp("browser"), sample_records) as app:
+    with open_app(tmp_path_factory.mktemp("browser"), sample_records) as app:
         yield app
 
 
@@ -98,7 +98,7 @@ def test_open_a_statement_and_follow_its_event_to_all_responses(page: Any) -> No
     page.wait_for_url("**/events/**")
     assert page.get_by_role("heading", name="Who responded and when").count() == 1
     rows = page.locator(".statements tbody tr")
-    assert rows.count() >= 10
+    assert rows.count() == 12  # the sample's responses to the event
     assert page.locator(".statements tbody").get_by_text(heading).count() == 1
 
 

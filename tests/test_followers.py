@@ -17,7 +17,7 @@ import pytest
 
 from archive import Archive
 from archive.followers import Follower
-from tests.test_api import ApiEnv, api_new
+from tests.support import ApiEnv, api_new
 
 
 @pytest.fixture
@@ -136,3 +136,26 @@ def test_an_index_that_cannot_write_makes_the_write_up_from_the_log(
     shutil.move(aside, index.path)
     assert found(env, "glaciers") == ["while-index-broken"]
     assert index.sequence == env.archive.last_sequence()
+
+
+def test_a_failed_follower_waits_for_its_retry_time_on_requests_but_not_on_writes(
+        tmp_path: Path) -> None:
+    env = ApiEnv(tmp_path / "data", FOLLOWER_RETRY_SECONDS=3600)
+    try:
+        folder = tmp_path / "titles"
+        titles = TitleList(env.archive, folder)  # no folder yet: it fails
+        titles.sequence = env.archive.last_sequence()
+        env.archive.followers.add(titles)
+        first = env.client.post("/api/statements", json=api_new("first-while-broken"),
+                                headers=env.headers())
+        assert first.status_code == 201, first.get_data(as_text=True)
+        folder.mkdir()
+        assert env.client.get("/").status_code == 200
+        assert titles.sequence == env.archive.last_sequence() - 1  # not before its time
+        second = env.client.post("/api/statements", json=api_new("second"),
+                                 headers=env.headers())
+        assert second.status_code == 201, second.get_data(as_text=True)
+        assert titles.sequence == env.archive.last_sequence()  # a write always tries
+        assert titles.lines() == ["first-while-broken", "second"]
+    finally:
+        env.close()

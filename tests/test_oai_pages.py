@@ -14,7 +14,7 @@ from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from archive.store import from_ox
-from tests.conftest import sample_app
+from tests.support import open_app
 from vocab import RA
 from web import oai_formats
 from web.oai_log import LOOKUP_LIMIT, HarvestLog
@@ -28,7 +28,7 @@ RIGHTS = "Metadata: CC0 1.0; texts remain the property of their issuers."
 
 @pytest.fixture(scope="module")
 def pages_app(tmp_path_factory: pytest.TempPathFactory, sample_records: list) -> Iterator[Any]:
-    with sample_app(tmp_path_factory.mktemp("oai-pages"), sample_records) as app:
+    with open_app(tmp_path_factory.mktemp("oai-pages"), sample_records) as app:
         yield app
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive.settings import DEFAULT_MAX_DECOMPRESSED, Settings, table
+from tests.support import open_app
 from web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,20 +56,14 @@ def test_no_web_module_keeps_a_default_of_its_own() -> None:
 
 def test_the_app_takes_the_web_settings_from_the_environment(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from web.app import create_app
-
     monkeypatch.setenv("RIGHTS_ARCHIVE_OAI_PAGE_SIZE", "7")
     monkeypatch.setenv("RIGHTS_ARCHIVE_PAGE_CACHE", "false")
     monkeypatch.setenv("RIGHTS_ARCHIVE_SPARQL_QUEUE_WAIT", "0.5")
-    app = create_app({"DATA_DIR": tmp_path / "data", "TESTING": True})
-    try:
+    with open_app(tmp_path / "data") as app:
         assert (app.config["OAI_PAGE_SIZE"], app.config["PAGE_CACHE"],
                 app.config["SPARQL_QUEUE_WAIT"]) == (7, False, 0.5)
         assert "page_cache" not in app.extensions
         assert app.config["RATELIMIT_API"] == "300 per minute"
-    finally:
-        app.extensions["index"].close()
-        app.extensions["archive"].close()
 
 
 def test_web_values_are_typed_and_a_bad_one_is_named() -> None:

@@ -13,7 +13,7 @@ from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SKOS, XSD
 from archive import BadInput, Gone, NotFound
 from archive.errors import PreconditionFailed
 from archive.followers import Callback
-from tests.conftest import SEED_ID
+from tests.support import SEED_ID
 from vocab import RA
 
 
