@@ -14,8 +14,7 @@ from rdflib import RDF, Graph, Namespace
 
 from archive import Archive
 from archive.settings import DEFAULT_BASE
-from tests.support import open_app as open_archive_app
-from tests.support import sample_module_app
+from tests.support import open_app, sample_module_app
 from web.sparql_engine.examples import EXAMPLES
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -23,15 +22,15 @@ COUNT = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a ra:Statement }"
 
 
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
-def open_app(request: pytest.FixtureRequest) -> Iterator[Any]:
+def protocol_app(request: pytest.FixtureRequest) -> Iterator[Any]:
     with sample_module_app(request, request.param, SPARQL_TIMEOUT=10, SPARQL_MAX_ROWS=100,
                            RATELIMIT_SPARQL="10000 per minute") as app:
         yield app
 
 
 @pytest.fixture
-def client(open_app: Any) -> Any:
-    return open_app.test_client()
+def client(protocol_app: Any) -> Any:
+    return protocol_app.test_client()
 
 
 def count(client: Any) -> int:
@@ -166,11 +165,11 @@ def rows(client: Any, query: str, **params: str) -> list[dict[str, Any]]:
 ENGINE_GRAPH = "http://www.openlinksw.com/schemas/virtrdf#"  # one of Virtuoso's own
 
 
-def test_queries_see_the_archives_graphs_only(client: Any, open_app: Any) -> None:
+def test_queries_see_the_archives_graphs_only(client: Any, protocol_app: Any) -> None:
     """As on the embedded store: no graph of the engine's own, by any route."""
-    archive = open_app.extensions["archive"]
+    archive = protocol_app.extensions["archive"]
     if archive.store.shared:
-        assert "remote" in open_app.extensions["sparql_pool"].source.describe(0, None)
+        assert "remote" in protocol_app.extensions["sparql_pool"].source.describe(0, None)
     graphs = rows(client, "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     assert int(graphs[0]["n"]["value"]) == len(list(archive.store.named_graphs()))
     foreign = f"FILTER(!STRSTARTS(STR(?g), '{archive.base}'))"
@@ -209,8 +208,8 @@ def test_workers_follow_writes(tmp_path: Path, sample_records: list[dict[str, An
         url = request.getfixturevalue("remote_store_url")(DEFAULT_BASE)
         archive = Archive(tmp_path / "data", store=url)
     config = {"ARCHIVE": archive} if archive else {}
-    with open_archive_app(tmp_path / "data", speeches[:3], SPARQL_TIMEOUT=10,
-                          RATELIMIT_SPARQL="10000 per minute", **config) as app:
+    with open_app(tmp_path / "data", speeches[:3], SPARQL_TIMEOUT=10,
+                  RATELIMIT_SPARQL="10000 per minute", **config) as app:
         client = app.test_client()
         assert count(client) == 3
         app.extensions["archive"].save(speeches[3:], agent="test")
