@@ -12,6 +12,7 @@ Helpers that tests import live in tests/support.py, not here.
 from __future__ import annotations
 
 import secrets
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -22,6 +23,17 @@ import pytest
 from archive import Archive
 from archive.settings import DEFAULT_BASE
 from tests.support import SAMPLE, SEED_ID, emptied, open_app, read_jsonl, require_package, serving
+
+
+@pytest.fixture(autouse=True)
+def recursion_limit() -> Iterator[None]:
+    """Put back the recursion limit after each test: a SPARQL parse in the test process
+    raises it, as a query worker does (web/sparql_engine/parsed.py), and a later test's
+    deeply nested JSON (a forged OAI-PMH token) would then overflow the C stack instead of
+    meeting Python's guard."""
+    limit = sys.getrecursionlimit()
+    yield
+    sys.setrecursionlimit(limit)
 
 
 @pytest.fixture(scope="session")
