@@ -72,6 +72,7 @@ class Derived(Follower, Generic[T]):
         self._values: dict[Hashable, T] = {}
         self._generation = 0
         self._lock = threading.Lock()
+        self._computing = threading.Lock()
 
     def follow(self, sequence: int) -> None:
         with self._lock:
@@ -84,11 +85,15 @@ class Derived(Follower, Generic[T]):
         with self._lock:
             if key in self._values:
                 return self._values[key]
-            generation = self._generation
-        value = self.compute(*key)
-        with self._lock:
-            if generation == self._generation:
-                self._values[key] = value
+        with self._computing:  # one reader computes it; the others wait and share it
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]
+                generation = self._generation
+            value = self.compute(*key)
+            with self._lock:
+                if generation == self._generation:
+                    self._values[key] = value
         return value
 
 

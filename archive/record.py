@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.errors import Problem
+from archive.languages import tag_problem
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -256,9 +257,9 @@ def parse_record(data: Any, label: str | None = None, line: int | None = None
     language = "en"
     if data.get("language") is not None:
         language = reader.string("language", data["language"]) or "en"
-        if not LANGUAGE_PATTERN.match(language):
-            reader.problem("language", f"'{language}' is not a BCP 47 language tag such as "
-                                       "'en', 'fr' or 'es-419'")
+        if wrong := tag_problem(language):
+            message, meant = wrong
+            reader.problem("language", message, f"'{meant}'" if meant else None)
             language = "en"
     title = _read_title(reader, data.get("title"), language)
     issuers = [agent for i, value in enumerate(_as_list(data.get("issuer")))
@@ -298,8 +299,9 @@ def _read_title(reader: _Reader, value: Any, language: str) -> dict[str, str]:
     if isinstance(value, dict):
         titles: dict[str, str] = {}
         for lang, text in value.items():
-            if not LANGUAGE_PATTERN.match(str(lang)):
-                reader.problem(f"title.{lang}", f"'{lang}' is not a language tag such as 'en'")
+            if wrong := tag_problem(str(lang)):
+                message, meant = wrong
+                reader.problem(f"title.{lang}", message, f"'{meant}'" if meant else None)
                 continue
             if checked := reader.string(f"title.{lang}", text):
                 titles[str(lang)] = checked

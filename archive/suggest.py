@@ -162,6 +162,20 @@ def in_this_file(found: Suggestion, in_file: list[Candidate], archive: Archive) 
                                  "statement in this file")
 
 
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_ARABIC = re.compile("[\u0620-\u064a]")
+
+
+def _label_pattern(label: str) -> str:
+    """A label as a whole word: Chinese has no spaces around words, so a Chinese label is
+    found inside a run of text; an Arabic one also after a one-letter prefix (لـ، بـ، و …)."""
+    before = "" if _HAN.match(label) else r"(?<![\w-])"
+    if _ARABIC.match(label):
+        before += "(?:[وفبلك]{1,2})?"
+    after = "" if _HAN.match(label[-1]) else r"(?![\w-])"
+    return before + re.escape(label) + after
+
+
 def _concepts(thesaurus: Thesaurus, key: str, text: str, strict_case: bool) -> list[Suggestion]:
     found: dict[str, tuple[int, Suggestion]] = {}
     for concept in thesaurus:
@@ -170,7 +184,7 @@ def _concepts(thesaurus: Thesaurus, key: str, text: str, strict_case: bool) -> l
                 continue
             is_acronym = label.isupper() or any(c.isdigit() for c in label)
             flags = 0 if (is_acronym and strict_case) else re.IGNORECASE
-            match = re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", text, flags)
+            match = re.search(_label_pattern(label), text, flags)
             if match and (concept.notation not in found or match.start() <
                           found[concept.notation][0]):
                 value = concept.notation if key == "references" else concept.label()

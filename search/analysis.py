@@ -2,8 +2,11 @@
 
 Folding and lower-casing happen in one ``str.translate`` pass before tokenizing (C speed),
 so "Démocratie", "democratie" and "DEMOCRATIE" give the same terms at index and query
-time. Stemming and stop words follow the record's language for English, French and
-Spanish; any other language is folded but not stemmed.
+time; Arabic letter forms (alef with hamza or madda, taa marbuta, alef maqsura) and
+Russian "ё" are unified the same way, Arabic diacritics and tatweel dropped. Stemming and
+stop words follow the record's language for the six UN languages (Arabic, Chinese,
+English, French, Russian and Spanish; :mod:`search.languages`); any other language is
+folded but not stemmed.
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ from itertools import filterfalse
 
 from whoosh.analysis import CompositeAnalyzer, Filter, StemFilter, StopFilter, Token, Tokenizer
 
-#: Languages with their own stemmed fields; every other tag is analyzed as "xx".
-LANGUAGES = ("en", "fr", "es", "xx")
+from search import languages
+
+#: Languages with their own analyzed fields; every other tag is analyzed as "xx".
+LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru", "xx")
+#: How Chinese runs are cut: "pairs" (the index's) or "jieba" (bench/language_recall.py).
+CHINESE_SEGMENTATION = "pairs"
 
 WORD = re.compile(r"\w+")
 UNIT_SEPARATOR = "\x1f"
@@ -35,6 +42,11 @@ def _fold_table() -> dict[int, str]:
     table.update({ord("ß"): "ss", ord("æ"): "ae", ord("Æ"): "ae", ord("œ"): "oe",
                   ord("Œ"): "oe", ord("ø"): "o", ord("Ø"): "o", ord("đ"): "d", ord("ł"): "l",
                   ord("Ł"): "l", ord("’"): "'", ord("ı"): "i"})
+    # Arabic: one alef for its hamza and madda forms, haa for taa marbuta, yaa for alef
+    # maqsura; no diacritics (fathatan … sukun, superscript alef) and no tatweel.
+    table.update({code: "ا" for code in map(ord, "أإآٱ")})
+    table.update({ord("ة"): "ه", ord("ى"): "ي", ord("ё"): "е", ord("Ё"): "е"})
+    table.update({code: "" for code in (*range(0x064B, 0x0660), 0x0670, 0x0640)})
     return table
 
 
@@ -236,10 +248,35 @@ class IndexingAnalyzer(CompositeAnalyzer):
         return Counter(_words_of_at_least(stop.min).findall(fold(value)))
 
 
+class ChainAnalyzer(IndexingAnalyzer):
+    """An analyzer without the fused path: its terms are what its chain gives."""
+
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for token in self(value, positions=True, mode="index"):
+            found.setdefault(token.text, []).append(token.pos)
+        return found
+
+    _term_positions_by_token = term_positions
+
+    def term_counts(self, value: str) -> dict[str, int]:
+        return {term: len(positions) for term, positions in self.term_positions(value).items()}
+
+
 def text_analyzer(language: str) -> IndexingAnalyzer:
     """Folding, stop words and stemming for one of :data:`LANGUAGES`."""
     if language == "xx":
         return IndexingAnalyzer(FoldingTokenizer(), StopFilter(stoplist=frozenset(), minsize=1))
+    if language == "zh":
+        return ChainAnalyzer(languages.ChineseTokenizer(CHINESE_SEGMENTATION))
+    if language == "ar":
+        stops = frozenset(map(fold, languages.ARABIC_STOPS))
+        return IndexingAnalyzer(FoldingTokenizer() | StopFilter(stoplist=stops, minsize=1)
+                                | StemFilter(stemfn=languages.arabic_stem, cachesize=200_000))
+    if language == "ru":
+        return IndexingAnalyzer(FoldingTokenizer()
+                                | StopFilter(stoplist=languages.RUSSIAN_STOPS, minsize=1)
+                                | StemFilter(lang="ru", cachesize=200_000))
     lang = {"en": "en", "fr": "fr", "es": "es"}[language]
     chain = FoldingTokenizer() | StopFilter(lang=lang)
     if lang == "es":

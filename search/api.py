@@ -16,7 +16,7 @@ from search.query import QueryRefused
 from search.schema import FACETS
 from search.searching import MAX_PAGE_SIZE, SORTS
 
-PARAMETERS = ("q", *FACETS, "from", "to", "sort", "page", "page_size")
+PARAMETERS = ("q", *FACETS, "from", "to", "sort", "page", "page_size", "lang")
 MAX_PAGE = 10_000
 
 
@@ -72,10 +72,12 @@ def search_json(index: SearchIndex, args: Mapping[str, list[str]]) -> dict[str, 
     if date_from and date_to and (parse_date(date_from).bounds()[0]
                                   > parse_date(date_to).bounds()[1]):
         problems.append(Problem(f"'from' ({date_from}) is after 'to' ({date_to})", key="from"))
+    # The query's language; also the interface's, so an unknown one is no error here.
+    lang = (args.get("lang") or [None])[-1]
     if problems:
         raise BadInput(problems, "search", outcome="the search was not run")
     try:
-        results = index.search(q, filters, sort, page, size, date_from, date_to)
+        results = index.search(q, filters, sort, page, size, date_from, date_to, lang=lang)
     except QueryRefused as refusal:
         raise BadInput([Problem(str(refusal), key="q")], "search",
                        outcome="the search was not run") from None

@@ -81,6 +81,14 @@ def _date_fields(written: str) -> tuple[dict[str, Any], str]:
              "date_end": int(last.replace("-", ""))}, date.display())
 
 
+def _titles_by_language(record: Record) -> dict[str, str]:
+    """Each title in the fields of its own language ("title": {"ar": …, "en": …})."""
+    found: dict[str, list[str]] = {}
+    for tag, title in record.title.items():
+        found.setdefault(language_key(tag), []).append(title)
+    return {key: " \n".join(dict.fromkeys(titles)) for key, titles in found.items()}
+
+
 def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
                     ) -> dict[str, Any]:
     """The index document of ``record`` at ``version``."""
@@ -112,7 +120,6 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
                     "language": record.language, "type": kind or "",
                     "treaties": list(dict.fromkeys([*treaties, *mentions])), "topics": topics,
                     "events": events, "places": list(dict.fromkeys(places))},
-        f"title_{lang}": titles,
         "meta": "\n".join(meta),
         "words": "\n".join([titles, summary, text, *meta]),
         "issuer": join_values(issuers),
@@ -128,6 +135,8 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
         "place_text": "\n".join(places),
         **dates,
     }
+    for key, title in _titles_by_language(record).items():
+        doc[f"title_{key}"] = title
     if kind:
         doc["type"] = kind
         doc["type_text"] = "\n".join(type_labels)

@@ -31,7 +31,7 @@ from search.schema import build_schema
 from search.searching import View, collection_counts, more_like, run_search
 
 #: Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 3  # 3: the display keeps type, events and places
+SCHEMA_VERSION = 4  # 4: Arabic, Chinese and Russian fields; titles by their language
 STATE_FILE = "search.json"
 #: A catch-up of this many records or more uses the index's ``procs`` and ``limitmb``
 #: (see :func:`search.engine.writer.open_writer`); a smaller one, one process.
@@ -316,8 +316,12 @@ class SearchIndex:
 
     def search(self, q: str = "", filters: Mapping[str, list[str]] | None = None,
                sort: str = "relevance", page: int = 1, page_size: int = 20,
-               date_from: str | None = None, date_to: str | None = None) -> SearchResults:
+               date_from: str | None = None, date_to: str | None = None,
+               lang: str | None = None) -> SearchResults:
         """One page of results for ``q`` (query syntax in docs/search.md).
+
+        ``lang`` names the query's language (one of the six UN languages): the fields of
+        statements in that language weigh more, every language is still searched.
 
         ``filters`` maps facet names to values (AND across facets, OR within one);
         ``date_from``/``date_to`` are dates as written, at any precision. Raises
@@ -328,7 +332,7 @@ class SearchIndex:
         """
         with self._read_lock:
             return run_search(self.view(), q, filters or {}, sort, page, page_size,
-                              date_from, date_to, self.time_budget)
+                              date_from, date_to, self.time_budget, lang)
 
     def facet_counts(self) -> dict[str, list[dict[str, Any]]]:
         """Every value of each facet in the collection with its number of statements

@@ -32,12 +32,15 @@ from whoosh.reading import IndexReader
 from search import budget
 from search.analysis import fold
 from search.documents import Vocabulary
+from search.languages import HAN_CHAR
 from search.schema import DEFAULT_FIELDS, PREFIXES
 from search.treaties import words_of
 
 OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")
 _FIELD = re.compile(r"\b(" + "|".join(PREFIXES) + r"):", re.IGNORECASE)
 TREATY_BOOST = 2.0
+#: The weight of the query's own language's fields when a ``lang`` names it.
+LANGUAGE_BOOST = 2.0
 FUZZY_EXPANSIONS = 30
 PATTERN_EXPANSIONS = 50
 PATTERN_SCAN = 20_000
@@ -183,9 +186,12 @@ class ArchiveParser(QueryParser):
     """The parser behind the search box (one per searcher: it knows the fields in use)."""
 
     def __init__(self, schema: Schema, vocab: Vocabulary, present: Iterable[str],
-                 reader: IndexReader | None = None) -> None:
+                 reader: IndexReader | None = None, lang: str | None = None) -> None:
         super().__init__("_all", schema, phraseclass=self._phrase)
         self.vocab = vocab
+        #: The query's language ("ru"): its fields weigh :data:`LANGUAGE_BOOST` times more.
+        self.preferred = tuple(f"{kind}_{lang}" for kind in ("title", "summary", "text")) \
+            if lang else ()
         self.reader = reader
         self.present = frozenset(present)
         self.remove_plugin_class(FieldsPlugin)
@@ -200,6 +206,13 @@ class ArchiveParser(QueryParser):
         if fieldname == "_all":
             return tuple(f for f in DEFAULT_FIELDS if f in self.present)
         return tuple(f for f in PREFIXES.get(fieldname, (fieldname,)) if f in self.schema)
+
+    def _prefer(self, target: str, q: wq.Query) -> wq.Query:
+        """``q`` on ``target``, weighed up when ``target`` is in the query's language."""
+        if target in self.preferred:
+            for leaf in q.leaves():
+                leaf.boost *= LANGUAGE_BOOST
+        return q
 
     def _extra(self, fieldname: str, text: str) -> list[wq.Query]:
         """Exact-value matches for ``treaty:``, ``topic:`` and ``type:`` via the thesauri."""
@@ -235,7 +248,7 @@ class ArchiveParser(QueryParser):
                     # A stop word in one language is dropped from every field, or the
                     # fields of the other languages would have to contain it.
                     return _any(self._extra(fieldname, text))
-                queries.append(q)
+                queries.append(self._prefer(target, q))
         queries += self._extra(fieldname, text)
         return _any(queries)
 
@@ -298,9 +311,10 @@ class ArchiveParser(QueryParser):
             analyzer = self.schema[target].analyzer
             tokens = [t.text for t in analyzer(text, mode="query")]
             if len(tokens) == 1:
-                queries.append(wq.Term(target, tokens[0], boost=boost))
+                queries.append(self._prefer(target, wq.Term(target, tokens[0], boost=boost)))
             elif tokens:
-                queries.append(wq.Phrase(target, tokens, slop=slop, boost=boost))
+                queries.append(self._prefer(target, wq.Phrase(target, tokens, slop=slop,
+                                                              boost=boost)))
         queries += self._extra(fieldname, text)
         return _any(queries) or wq.NullQuery
 
@@ -416,8 +430,8 @@ def suggest(text: str, reader: IndexReader, limit_dist: int = 2) -> str | None:
         if word in OPERATORS or word.isdigit() or _inside_quotes_prefixed(text, match.start()):
             continue
         folded = fold(word)
-        if len(folded) < 3 or reader.doc_frequency("words", folded):
-            continue
+        if len(folded) < 3 or HAN_CHAR.search(folded) or reader.doc_frequency("words", folded):
+            continue  # (Chinese is written without spaces: no word to correct)
         if corrector is None:
             corrector = reader.corrector("words")
         best = corrector.suggest(folded, limit=1, maxdist=limit_dist, prefix=1)

@@ -1,7 +1,7 @@
 """The Whoosh schema: which fields exist, how each is analyzed, what is stored.
 
 Full text is indexed once per record, in the fields of the record's language
-(``title_en``, ``summary_fr``, ``text_es`` …), so each language gets its own stemming;
+(``title_en``, ``summary_ar``, ``text_zh`` …), so each language gets its own analysis;
 queries are expanded over the languages present. Facets are exact values (one token per
 value); their ``*_text`` twins are analyzed for ``issuer:amnesty``-style queries.
 Stored: only what a result line needs, plus the text compressed for snippets.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from whoosh import fields
 
+from search import analysis
 from search.analysis import LANGUAGES, text_analyzer, values_analyzer, words_analyzer
 from search.formats import text_field
 
@@ -48,9 +49,12 @@ def build_schema() -> fields.Schema:
         schema.add(f"{facet}_text", text_field(text_analyzer("en")))
     for lang in LANGUAGES:
         analyzer = text_analyzer(lang)
-        schema.add(f"title_{lang}", text_field(analyzer, field_boost=TITLE_BOOST))
-        schema.add(f"summary_{lang}", text_field(analyzer, field_boost=SUMMARY_BOOST))
-        schema.add(f"text_{lang}", text_field(analyzer))
+        for kind, boost in (("title", TITLE_BOOST), ("summary", SUMMARY_BOOST), ("text", 1.0)):
+            field = text_field(analyzer, field_boost=boost)
+            if lang == "zh":  # a run of Han characters is a phrase of its pairs
+                pairs = analysis.CHINESE_SEGMENTATION == "pairs"
+                field.multitoken_query = "phrase" if pairs else "and"
+            schema.add(f"{kind}_{lang}", field)
     return schema
 
 

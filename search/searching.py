@@ -33,6 +33,8 @@ from search.schema import FACETS
 from search.snippets import candidate_pattern, find_hits, phrase_hits, snippet, treaty_hits
 
 SORTS = ("relevance", "date", "-date")
+#: Languages a ``lang`` parameter can name (others search as if none was named).
+QUERY_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 MAX_PAGE_SIZE = 100
 
 
@@ -81,6 +83,15 @@ class View:
         present = {name for name in reader.indexed_field_names()
                    if reader.field_length(name) or name in ("meta",)}
         self.parser = ArchiveParser(self.searcher.schema, self.vocab, present, reader)
+        self._parsers = {None: self.parser}
+
+    def parser_for(self, lang: str | None) -> ArchiveParser:
+        """The parser that weighs up the fields of ``lang`` (one of the six UN languages)."""
+        if lang not in self._parsers:
+            self._parsers[lang] = ArchiveParser(self.searcher.schema, self.vocab,
+                                                self.parser.present, self.searcher.reader(),
+                                                lang=lang)
+        return self._parsers[lang]
 
     @property
     def facets(self) -> FacetData:
@@ -182,7 +193,7 @@ def _reasons(view: View, stored: dict[str, Any], terms: QueryTerms) -> list[str]
 
 def run_search(view: View, q: str, filters: Mapping[str, list[str]], sort: str, page: int,
                page_size: int, date_from: str | None, date_to: str | None,
-               time_budget: float | None = None) -> SearchResults:
+               time_budget: float | None = None, lang: str | None = None) -> SearchResults:
     """One page of results (see :meth:`search.SearchIndex.search`), computed within
     ``time_budget`` seconds (or :class:`search.budget.SearchTooLong`)."""
     if sort not in SORTS:
@@ -190,13 +201,14 @@ def run_search(view: View, q: str, filters: Mapping[str, list[str]], sort: str, 
     page, page_size = max(1, page), max(1, min(page_size, MAX_PAGE_SIZE))
     clean = {name: sorted({view.vocab.canonical(name, v) for v in values if v})
              for name, values in filters.items() if name in FACETS and values}
+    lang = lang if lang in QUERY_LANGUAGES else None
     key = (q, tuple(sorted((k, tuple(v)) for k, v in clean.items())), sort, page, page_size,
-           date_from, date_to)
+           date_from, date_to, lang)
     kept = view.results.get(key)
     if kept is None:
         try:
             with budget.budget(time_budget):
-                kept = _search(view, q, clean, sort, page, page_size, date_from, date_to)
+                kept = _search(view, q, clean, sort, page, page_size, date_from, date_to, lang)
         finally:
             segment_files.release()
         view.results.put(key, kept)
@@ -205,8 +217,9 @@ def run_search(view: View, q: str, filters: Mapping[str, list[str]], sort: str, 
 
 
 def _search(view: View, q: str, clean: dict[str, list[str]], sort: str, page: int,
-            page_size: int, date_from: str | None, date_to: str | None) -> SearchResults:
-    parsed = parse(view.parser, q)
+            page_size: int, date_from: str | None, date_to: str | None,
+            lang: str | None = None) -> SearchResults:
+    parsed = parse(view.parser_for(lang), q)
     facets = view.facets
     filter_bits = facets.filter_bits(clean)
     low, high = date_bounds(date_from, date_to)

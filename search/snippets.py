@@ -18,6 +18,7 @@ from itertools import pairwise
 from whoosh.analysis import CompositeAnalyzer
 
 from search.analysis import fold
+from search.languages import ARABIC_LETTER, HAN_CHAR
 from search.treaties import TreatyFinder
 
 SNIPPET_CHARS = 240
@@ -37,12 +38,22 @@ def folded_text(text: str) -> str:
 
 
 def candidate_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
-    """Folded words that may analyze to one of ``terms`` (stems lose a letter or two)."""
-    prefixes = sorted({t if len(t) <= 3 else t[:max(3, len(t) - 2)] for t in terms if t},
-                      key=len, reverse=True)
-    if not prefixes:
-        return None
-    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in prefixes) + r")\w*")
+    """Folded words that may analyze to one of ``terms`` (stems lose a letter or two; an
+    Arabic word may carry a conjunction, preposition and article in front). Terms of Han
+    characters (overlapping pairs) are found where they stand, overlaps included."""
+    terms = [t for t in terms if t]
+    han = sorted({t for t in terms if HAN_CHAR.match(t)}, key=len, reverse=True)
+    prefixes = sorted({t if len(t) <= 3 else t[:max(3, len(t) - 2)] for t in terms
+                       if t not in han}, key=len, reverse=True)
+    arabic = [p for p in prefixes if ARABIC_LETTER.match(p)]
+    parts = []
+    if prefixes:
+        parts.append(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")\w*")
+    if arabic:
+        parts.append(r"\b[وفبلك]{0,2}(?:ال)?(?:" + "|".join(map(re.escape, arabic)) + r")\w*")
+    if han:
+        parts.append(r"(?=(?P<han>" + "|".join(map(re.escape, han)) + r"))")
+    return re.compile("|".join(parts)) if parts else None
 
 
 def find_hits(text: str, terms: set[str], pattern: re.Pattern[str] | None,
@@ -54,13 +65,16 @@ def find_hits(text: str, terms: set[str], pattern: re.Pattern[str] | None,
         return hits
     known: dict[str, str | None] = {}
     folded = folded_text(text[:SCAN_CHARS])
+    han = "han" in pattern.groupindex
     for match in pattern.finditer(folded):
-        word = match.group()
+        word = (han and match.group("han")) or match.group()
+        if not word:
+            continue
         if word not in known:
             known[word] = next((t.text for t in analyzer(word, mode="query")
                                 if t.text in terms), None)
         if known[word] is not None:
-            hits.append((match.start(), match.end(), known[word]))
+            hits.append((match.start(), match.start() + len(word), known[word]))
             if len(hits) >= max_hits:
                 break
     return hits

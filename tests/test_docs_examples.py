@@ -6,7 +6,8 @@ something, and its operators must do what the row says), every "`q` finds *word*
 "`a` finds the same statements as `b`" and "`q` gives `[…]`" claim, the search
 addresses and curl commands of docs/researchers.md and docs/sparql.md, every SPARQL
 block of docs/sparql.md, the write API session of docs/api.md (its shell blocks run in
-order by bash against a live server), the `suggest` example of docs/archivists.md, and
+order by bash against a live server), the `suggest` and `/reconcile` examples of
+docs/archivists.md, and
 every relative link and file the docs name.
 """
 
@@ -201,6 +202,16 @@ def test_the_curl_example_of_sparql_md(client: Any) -> None:
                            headers={"Accept": accept})
     assert response.status_code == 200 and response.mimetype == accept
     assert len(response.get_data(as_text=True).strip().splitlines()) > 1  # a header and rows
+
+
+def test_the_reconcile_example_of_archivists_md_answers_as_shown(client: Any) -> None:
+    (words,) = [w for w in curls("archivists.md") if any("/reconcile" in word for word in w)]
+    url = next(urlsplit(w) for w in words if w.startswith("http"))
+    field, _, value = words[words.index("--data-urlencode") + 1].partition("=")
+    response = client.post(url.path, data={field: value})
+    assert response.status_code == 200
+    shown = [json.loads(b) for b in fenced("archivists.md", "json") if '"q0"' in b]
+    assert shown == [response.get_json()]
 
 
 def python_queries() -> list[str]:

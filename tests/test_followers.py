@@ -69,7 +69,7 @@ class Heard(Follower):
 
 def test_the_followers_run_in_the_stated_order(env: ApiEnv) -> None:
     assert env.archive.followers.names() == [
-        "index", "oai_log", "oai_resources", "void", "sitemap", "dumps", "pages"]
+        "index", "oai_log", "oai_resources", "void", "sitemap", "reconcile", "dumps", "pages"]
 
 
 def test_a_follower_that_fails_leaves_the_write_stored_and_catches_up_from_the_log(

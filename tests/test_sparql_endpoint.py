@@ -211,6 +211,21 @@ def test_endless_query_is_cut_and_the_server_answers_at_once(endpoint: str, spar
         assert len(pids_before - pids_after) == 1, "the overrunning worker was replaced"
 
 
+def test_one_clients_queries_in_turn_reach_the_same_worker(endpoint: str,
+                                                           sparql_app: Any) -> None:
+    """The worker freed last answers next, so a client repeating a query meets its own
+    parse again (a parse costs more than many evaluations) instead of every worker's."""
+    pool = sparql_app.extensions["sparql_pool"]
+    fetch(endpoint + "?" + urllib.parse.urlencode({"query": "ASK {}"}))
+    before = {worker: worker.answered for worker in pool._all}
+    for _ in range(6):
+        status, _, _ = fetch(endpoint + "?" + urllib.parse.urlencode({"query": SELECT}),
+                             headers={"Accept": "text/csv"})
+        assert status == 200
+    answered = sorted(worker.answered - before.get(worker, 0) for worker in pool._all)
+    assert answered == [0] * (len(answered) - 1) + [6]
+
+
 def api_search(app: Any, text: str) -> list[dict[str, Any]]:
     """The hits /api/search answers for ``text`` (its own function, over the app's index)."""
     return search_json(app.extensions["index"], {"q": [text], "page_size": ["100"]})["results"]

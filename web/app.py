@@ -34,6 +34,7 @@ from web import (
     oai_log,
     oai_records,
     page_cache,
+    reconcile,
     resourcesync,
     search_feed,
     search_views,
@@ -86,14 +87,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 PARTS: tuple[ModuleType, ...] = (
     page_cache, home, security, signin, api, followers,
     things, memento, oai, void, dumps, feeds, resourcesync, health, sparql,
-    search_views, search_feed, browse, edit, uploads,
+    search_views, search_feed, browse, edit, uploads, reconcile,
 )
 
 
 #: The app's followers of the change log, in the order they run after the search index
 #: (each module's ``follower(app)``): the harvest log before the sitemap that reads it,
 #: the page cache last, since a cached page may show what any of the others keep.
-FOLLOWERS: tuple[ModuleType, ...] = (oai_log, oai_records, void, feeds, dumps, page_cache)
+FOLLOWERS: tuple[ModuleType, ...] = (oai_log, oai_records, void, feeds, reconcile, dumps,
+                                     page_cache)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -108,6 +110,8 @@ def wants_json() -> bool:
     """Whether the client asked for JSON rather than a page (API paths always get JSON)."""
     if request.path.startswith("/api/"):
         return True
+    if request.path.startswith("/reconcile") and not request.path.startswith("/reconcile/preview"):
+        return True  # the reconciliation service speaks JSON, errors too
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
 

@@ -42,6 +42,7 @@ from archive import Archive, ArchiveError, BadInput, StoreLocked
 from archive.errors import Conflict, Forbidden, NotFound
 from archive.export import EXPORT_FORMATS, backup, export, restore
 from archive.ingest import import_files, read_file
+from archive.languages import language_warnings
 from archive.settings import data_dir
 from archive.suggest import Candidate, file_candidates, in_this_file, titles_like
 from archive.suggest import suggest as suggest_from_text
@@ -177,7 +178,13 @@ def validate(ctx: Context, files: tuple[Path, ...], first: str | None) -> None:
                 click.echo(f"error: {error}", err=True)
                 continue
             total += len(saved)
-            click.echo(f"{path}: {_statements(len(saved))} would be imported; no problems found")
+            warnings = _language_warnings(archive, path)
+            tail = f"; {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" \
+                if warnings else ""
+            click.echo(f"{path}: {_statements(len(saved))} would be imported; no problems "
+                       f"found{tail}")
+            for warning in warnings:
+                click.echo(f"warning: {warning}", err=True)
     if refused:
         names = ", ".join(str(path) for path, _ in refused)
         click.echo(f"{len(refused)} of {len(files)} files have problems: {names}", err=True)
@@ -185,6 +192,20 @@ def validate(ctx: Context, files: tuple[Path, ...], first: str | None) -> None:
     if len(files) > 1:
         click.echo(f"{_statements(total)} in {len(files)} files would be imported; "
                    "no problems found")
+
+
+def _language_warnings(archive: Archive, path: Path) -> list[str]:
+    """Texts whose script contradicts their language tag (warnings, not refusals)."""
+    found = []
+    for number, payload in enumerate(read_file(path, archive), start=1):
+        data = payload.data
+        if not isinstance(data, dict):
+            continue
+        label = data.get("id") if isinstance(data.get("id"), str) else f"#{number}"
+        for key, message, meant in language_warnings(data):
+            found.append(f"record {label}, key '{key}': {message}"
+                         + (f" (did you mean language '{meant}'?)" if meant else ""))
+    return found
 
 
 def _statements(count: int) -> str:
@@ -213,6 +234,11 @@ def suggest(ctx: Context, file: Path, as_json: bool) -> None:
         found = {label: [in_this_file(s, in_file, archive).as_dict()
                          for s in suggest_from_text(archive, text, candidates)]
                  for label, text in texts}
+        for (label, _), record in zip(texts, records, strict=False):
+            for key, message, meant in language_warnings(record):
+                found[label].append({"key": "language", "value": meant or "",
+                                     "evidence": key, "reason": f"warning: {message}",
+                                     "usable": meant is not None})
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return

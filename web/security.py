@@ -47,16 +47,17 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 #: Fixed configuration, not settings: unsafe methods on these paths are read-only protocol
-#: requests (SPARQL 1.1 Protocol §2.1.2 query via POST, OAI-PMH 2.0 §3.1.1.2 POST), where
-#: no session acts, so no CSRF token; and no script reads the session cookie.
+#: requests (SPARQL 1.1 Protocol §2.1.2 query via POST, OAI-PMH 2.0 §3.1.1.2 POST,
+#: Reconciliation API 0.2 §4.3 POST), where no session acts, so no CSRF token; and no
+#: script reads the session cookie.
 FIXED: dict[str, Any] = {
-    "CSRF_EXEMPT_PATHS": ("/sparql", "/oai"),
+    "CSRF_EXEMPT_PATHS": ("/sparql", "/oai", "/reconcile"),
     "SESSION_COOKIE_HTTPONLY": True,
 }
 #: Set when the configuration leaves them unset (Flask defines these keys, as None or False).
 COOKIE_DEFAULTS: dict[str, Any] = {"SESSION_COOKIE_SAMESITE": "Lax"}
 #: The limited request families; ``signin`` always counts per address.
-BUCKETS = ("sparql", "api", "search", "signin")
+BUCKETS = ("sparql", "api", "search", "reconcile", "signin")
 SEARCH_PATHS = ("/search", "/search.csv", "/search.atom", "/search.ris", "/search.bib",
                 "/search.csl")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -117,8 +118,13 @@ def _secret_key(folder: Path) -> bytes:
 
 
 def _add_headers(response: Response) -> Response:
+    # A view that sets its own CSP with frame-ancestors (the reconciliation preview, shown
+    # in a client's iframe) decides who may frame it: no X-Frame-Options DENY beside it.
+    framable = "frame-ancestors 'none'" not in response.headers.get("Content-Security-Policy",
+                                                                      CSP)
     for key, value in HEADERS.items():
-        response.headers.setdefault(key, value)
+        if not (framable and key == "X-Frame-Options"):
+            response.headers.setdefault(key, value)
     if response.status_code not in (429, 503):  # Flask-Limiter sends it on every answer
         response.headers.pop("Retry-After", None)
     return response
@@ -178,6 +184,8 @@ def _bucket() -> str | None:
         return "api"
     if path in SEARCH_PATHS:
         return "search"
+    if path == "/reconcile" or path.startswith("/reconcile/"):
+        return "reconcile"
     if path == "/signin" and request.method == "POST":
         return "signin"
     return None

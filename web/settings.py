@@ -52,6 +52,12 @@ class WebSettings:
         "anonymous address (pages served from the page cache do not count)"))
     ratelimit_sparql: str = field(default="120 per minute", metadata=doc(
         "RIGHTS_ARCHIVE_RATELIMIT_SPARQL", "`/sparql` per anonymous address"))
+    ratelimit_reconcile: str = field(default="300 per minute", metadata=doc(
+        "RIGHTS_ARCHIVE_RATELIMIT_RECONCILE", "`/reconcile` and its preview and suggest "
+        "services per anonymous address (OpenRefine sends 10 names a request)"))
+    reconcile_batch_size: int = field(default=50, metadata=doc(
+        "RIGHTS_ARCHIVE_RECONCILE_BATCH_SIZE", "queries one `/reconcile` request may hold "
+        "(more: 413); the manifest's `batchSize`"))
     ratelimit_signin: str = field(default="10 per minute", metadata=doc(
         "RIGHTS_ARCHIVE_RATELIMIT_SIGNIN", "`POST /signin` per address, always"))
     ratelimit_token: str = field(default="1200 per minute", metadata=doc(

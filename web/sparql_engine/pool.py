@@ -6,7 +6,8 @@ parent thread waits on the worker's pipe (``select``, GIL released); on the dead
 sends SIGKILL, spawns a replacement and answers at once. A new worker's start-up (until
 its first message) is not counted against the query's time. A worker that dies (its memory
 limit reached: Oxigraph aborts on a failed allocation) or runs out of memory is replaced
-too. A request waits at most ``wait`` seconds for a free worker.
+too. A request waits at most ``wait`` seconds for a free worker, and takes the one freed
+last: one client's queries in turn reach the same worker, whose parses and caches are warm.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Worker:
         self.version: object = None
         self.ready = False
         self.guard = "unknown"  # how the worker keeps off the network (its first message)
+        self.answered = 0  # requests it has answered
 
     def wait_ready(self, timeout: float = STARTUP) -> float:
         """Wait for the worker's first message (its imports done); the seconds waited."""
@@ -191,7 +193,7 @@ class WorkerPool:
     def __init__(self, source: Source, size: int = 2,
                  spawn: Callable[[], Worker] = Worker) -> None:
         self.source, self.size, self._spawn = source, size, spawn
-        self._idle: queue.Queue[Worker] = queue.Queue()
+        self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()  # the warmest first
         self._all: set[Worker] = set()
         self._lock = threading.Lock()
         self._started = False
@@ -236,6 +238,7 @@ class WorkerPool:
         if reply.get("error") == "memory":  # a MemoryError in Python: start afresh
             self._replace(worker)
             raise WorkerCrashed("the query worker ran out of memory", memory=True)
+        worker.answered += 1
         self._idle.put(worker)
         return reply
 
