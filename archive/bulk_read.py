@@ -19,14 +19,12 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from archive.store import StoreBackend, from_ox
-from archive.uris import Uris
+from archive.uris import RESOURCE_KINDS, Uris
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Subject = str | ox.BlankNode
 #: (subject, predicate IRI, object).
 Triple = tuple[Subject, str, Term]
-#: Kinds of shared resources whose descriptions a record's graph includes (as add_resources).
-RESOURCE_KINDS = ("issuers", "events", "places")
 #: Graphs named in one query at most (the query text stays a few hundred KB).
 BATCH = 500
 

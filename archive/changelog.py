@@ -6,6 +6,7 @@ other processes) follows it: "apply every change after the sequence number I las
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -106,6 +107,26 @@ def _change(uris: Uris, sequence: int, values: dict[Node, Node]) -> Change:
         version=int(version.rsplit("/", 1)[-1]),
         agent=uris.agent_name(values[PROV.wasAssociatedWith]),
     )
+
+
+def scan_changes(store: Store, uris: Uris, after: int, last: int
+                 ) -> Iterator[tuple[int, str, str, str, int, str]]:
+    """Entries ``after < sequence <= last`` in one SELECT, unordered, as plain values:
+    (sequence, record id, kind, time as stored, version, agent). Read straight from
+    pyoxigraph terms (a harvest log reads the whole log at start-up); each agent's name is
+    decoded once."""
+    solutions = store.query(f"""
+        SELECT ?n ?r ?k ?t ?v ?a WHERE {{ GRAPH <{uris.changes}> {{
+          ?c <{RA.sequence}> ?n ; <{RA.changedRecord}> ?r ; <{RA.changeKind}> ?k ;
+             <{PROV.atTime}> ?t ; <{RA.version}> ?v ; <{PROV.wasAssociatedWith}> ?a .
+          FILTER(?n > {int(after)} && ?n <= {int(last)}) }} }}""")
+    agents: dict[str, str] = {}
+    for n, r, k, t, v, a in solutions:  # type: ignore[attr-defined]
+        agent = agents.get(a.value)
+        if agent is None:
+            agent = agents[a.value] = uris.agent_name(a.value)
+        yield (int(n.value), uris.record_id(r.value) or r.value, k.value, t.value,
+               int(v.value.rsplit("/", 1)[-1]), agent)
 
 
 def last_sequence(store: Store, uris: Uris) -> int:

@@ -16,16 +16,18 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import SKOS
 from rdflib.term import Node
 
-from archive import bulk_read, changelog, history, writes
-from archive.errors import ArchiveError, Gone, NotFound
+from archive import changelog, history, writes
+from archive.errors import ArchiveError
 from archive.followers import Followers
+from archive.history import RecordState
 from archive.mapping import Mapper
+from archive.reads import Reads
 from archive.record import Record, slugify
 from archive.resources import ResourceIndex
 from archive.settings import DEFAULT_BASE, settings
 from archive.store import open_store, quads_of
 from archive.uris import Uris
-from vocab import MODEL_FILES, RA, SCHEME_FILES, load_vocabulary
+from vocab import MODEL_FILES, SCHEME_FILES, load_vocabulary
 from vocab.thesaurus import Thesaurus
 
 SETTINGS_FILE = "archive.json"
@@ -66,6 +68,8 @@ class Archive:
                 self.concept_memberships.add((concept.uri, RDF.type, SKOS.Concept))
                 self.concept_memberships.add((concept.uri, SKOS.inScheme, thesaurus.scheme))
         self.resources = ResourceIndex(self.store, self.uris)
+        #: The archive's own reads: every record (views ask ``web.services.get_reads()``).
+        self.read = Reads(self)
         self.mapper = Mapper(self.uris, self.thesauri, self.resources, self.store.graph,
                              self.known)
         #: What follows the change log, in the order it runs (see :mod:`archive.followers`).
@@ -123,89 +127,56 @@ class Archive:
         return [URIRef(self.base + path) for path in (*MODEL_FILES.values(),
                                                       *SCHEME_FILES.values())]
 
-    # Reading ---------------------------------------------------------------------------
+    # Reading: the archive's own reads (every record); see archive.reads ------------------
 
     def known(self, record_id: str) -> bool:
         """Whether ``record_id`` was ever used (current or deleted)."""
-        return self.store.has_graph(self.uris.history(record_id))
+        return self.read.known(record_id)
 
-    def state(self, record_id: str) -> tuple[int, str] | None:
-        """(current version, kind of its last change) or None for an unknown id."""
-        if self.store.shared:  # one query, not two: each is a round trip
-            return self.states([record_id]).get(record_id)
-        return history.current_version(self.store, self.uris, record_id)
+    def state(self, record_id: str) -> RecordState | None:
+        """The current version and the kind of its last change, or None for an unknown id."""
+        return self.read.state(record_id)
+
+    def states(self, record_ids: Iterable[str]) -> dict[str, RecordState]:
+        """:meth:`state` of many records in a few queries (an unknown id is absent)."""
+        return self.read.states(record_ids)
 
     def record_graph(self, record_id: str) -> Graph:
         """The statement's graph plus the descriptions of the resources it names."""
-        state = self.state(record_id)
-        if state is None:
-            raise NotFound(f"there is no statement '{record_id}'")
-        if state[1] == "delete":
-            raise Gone(f"statement '{record_id}' was deleted")
-        if self.store.shared:  # the graphs together: a query per level of links, not per graph
-            triples = bulk_read.record_triples(self.store, self.uris, [record_id])
-            if record_id not in triples:
-                raise Gone(f"statement '{record_id}' was deleted")
-            return bulk_read.as_graph(triples[record_id])
-        subject = self.uris.statement(record_id)
-        graph = self.store.graph(subject)
-        self.add_resources(graph)
-        return graph
+        return self.read.record_graph(record_id)
 
     def add_resources(self, graph: Graph) -> Graph:
         """Add to ``graph`` the stored descriptions of the issuers, events and places it names."""
-        pending = {o for o in graph.objects() if isinstance(o, URIRef)}
-        seen: set[URIRef] = set()
-        while pending:
-            uri = pending.pop()
-            seen.add(uri)
-            parts = self.uris.split(uri)
-            if parts and parts[0] in ("issuers", "events", "places"):
-                for triple in self.store.triples(uri):
-                    graph.add(triple)
-                    if isinstance(triple[2], URIRef) and triple[2] not in seen:
-                        pending.add(triple[2])
-        return graph
+        return self.read.add_resources(graph)
 
     def record(self, record_id: str) -> Record:
         """The current version of a record (NotFound, or Gone if deleted)."""
-        return self.mapper.from_rdf(self.record_graph(record_id), self.uris.statement(record_id))
-
-    def states(self, record_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
-        """:meth:`state` of many records in a few queries (an unknown id is absent)."""
-        return history.current_versions(self.store, self.uris, record_ids)
+        return self.read.record(record_id)
 
     def records(self, record_ids: Iterable[str]) -> dict[str, Record]:
-        """The current version of each record that has one (deleted and unknown ids are
-        absent), read in a few queries: the same as :meth:`record` one by one."""
-        found = bulk_read.record_triples(self.store, self.uris, record_ids)
-        return {record_id: self.mapper.from_rdf(bulk_read.as_graph(triples),
-                                                self.uris.statement(record_id))
-                for record_id, triples in found.items()}
+        """The current version of each record that has one, read in a few queries."""
+        return self.read.records(record_ids)
 
     def record_ids(self) -> Iterator[str]:
         """Ids of every current (not deleted) statement, in id order."""
-        rows = self.store.select(
-            f"SELECT ?id WHERE {{ GRAPH ?g {{ ?g a <{RA.Statement}> ; "
-            "<http://purl.org/dc/terms/identifier> ?id } } ORDER BY ?id")
-        return (str(row["id"]) for row in rows)
+        return self.read.record_ids()
 
     def history(self, record_id: str) -> list[history.Version]:
         """Every version of a record, oldest first (NotFound for an unknown id)."""
-        versions = history.read_history(self.store, self.uris, record_id)
-        if not versions:
-            raise NotFound(f"there is no statement '{record_id}'")
-        return versions
+        return self.read.history(record_id)
 
     def version_record(self, record_id: str, number: int) -> Record:
         """The record as it was at version ``number``."""
-        for version in self.history(record_id):
-            if version.number == number and version.kind != "delete":
-                content = (history.snapshot_graph(version.snapshot) if version.snapshot
-                           else self.store.graph(self.uris.statement(record_id)))
-                self.add_resources(content)
-                return self.mapper.from_rdf(content, self.uris.statement(record_id))
-        raise NotFound(f"statement '{record_id}' has no version {number} with content")
+        return self.read.version_record(record_id, number)
+
+    def thesaurus_graph(self, name: URIRef) -> Graph:
+        """An imported thesaurus (one of :meth:`imported_thesauri`) as stored."""
+        return self.store.graph(name)
+
+    @property
+    def remote(self) -> bool:
+        """Whether the store is a remote SPARQL engine (other processes may write to it)."""
+        return bool(self.store.shared)
 
     # Change log ------------------------------------------------------------------------
 
@@ -222,6 +193,11 @@ class Archive:
     def changes(self, after: int = 0, limit: int | None = None) -> list[changelog.Change]:
         """Change-log entries after ``after``, oldest first."""
         return changelog.read_changes(self.store, self.uris, after, limit)
+
+    def scan_changes(self, after: int, last: int) -> Iterator[tuple[int, str, str, str, int, str]]:
+        """Entries ``after < sequence <= last`` in one query (see
+        :func:`archive.changelog.scan_changes`): for readers of the whole log."""
+        return changelog.scan_changes(self.store, self.uris, after, last)
 
     def notify(self) -> None:
         """Tell every follower that a write was stored; none can undo or fail the write."""
@@ -240,9 +216,10 @@ class Archive:
         return writes.delete_record(self, record_id, agent=agent,
                                     expected_version=expected_version, note=note)
 
-    def restore(self, record_id: str, version: int, *, agent: str, note: str | None = None
-                ) -> writes.Saved:
-        return writes.restore_record(self, record_id, version, agent=agent, note=note)
+    def restore(self, record_id: str, version: int, *, agent: str, note: str | None = None,
+                expected_version: int | None = None) -> writes.Saved:
+        return writes.restore_record(self, record_id, version, agent=agent, note=note,
+                                     expected_version=expected_version)
 
     def close(self) -> None:
         self.store.close()

@@ -9,6 +9,9 @@ the title in French. ``new`` takes ``true`` or ``false``. A column the archive d
 read is refused with its name, never skipped, and so is a file whose header names a
 column twice.
 
+``issuer.alt_names`` and ``issuer.same_as`` (and those of ``responds_to``) hold several
+values for one thing, joined with ``;`` within its position (``St Kitts;St. Kitts``).
+
 :func:`read_csv` gives the rows as contract JSON with the line each starts on;
 :func:`in_csv_terms` restates a refusal in the file's terms (line and column, the
 ``issuer.new`` column rather than ``"new": true``); :func:`template_csv` is the
@@ -33,6 +36,8 @@ PARTS = {"issuer": tuple(k for k in AGENT_KEYS if k != "name"),
 #: Every column the archive reads, in the template's order (``title.<lang>`` besides).
 COLUMNS = tuple(column for key in KEYS
                 for column in (key, *(f"{key}.{part}" for part in PARTS.get(key, ()))))
+#: Parts holding several values for one thing: joined with ``;`` within its position.
+MANY = ("alt_names", "same_as")
 #: Keys holding a list (joined with ``|`` in a cell).
 LISTED = {*LIST_KEYS, "issuer"}
 _TRUE, _FALSE = {"true", "yes"}, {"false", "no", ""}
@@ -176,6 +181,8 @@ def _things(key: str, names: list[str], parts: dict[str, list[str]], line: int,
                     return None
                 if value.casefold() in _TRUE:
                     thing["new"] = True
+            elif part in MANY and value:
+                thing[part] = [item.strip() for item in value.split(";") if item.strip()]
             elif value:
                 thing[part] = value
     return [thing if len(thing) > 1 else thing["name"] for thing in things]

@@ -2,7 +2,8 @@
 
 "2018" is a year (xsd:gYear), "June 2018" a month (xsd:gYearMonth), "June 22, 2018" a day
 (xsd:date). Numeric dates whose day and month could be swapped need the caller to say
-which comes first.
+which comes first. Uncertain dates ("2018?", "circa 1998", "between 1995 and 1997") are
+EDTF (:mod:`archive.uncertain_dates`) with their earliest and latest days.
 """
 
 from __future__ import annotations
@@ -16,11 +17,19 @@ from dateutil import parser as dateutil_parser
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
+from archive import uncertain_dates
+
 _ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _NUMERIC = re.compile(r"^\s*(\d{1,4})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{1,4})\s*$")
 _TWO_DIGIT_YEAR = re.compile(r"(?<![\d'])'?\d{2}\s*$")
 
-DATATYPES: dict[str, URIRef] = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date}
+EDTF = URIRef("http://id.loc.gov/datatypes/edtf/EDTF")
+DATATYPES: dict[str, URIRef] = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date,
+                                "edtf": EDTF}
+#: Open ends of an uncertain date in :meth:`PartialDate.bounds` (ranges compare with them).
+FIRST_DAY, LAST_DAY = "0001-01-01", "9999-12-31"
+#: A date spanning more years than this has no year (facet) at all: "19XX" is no year.
+MAX_YEARS = 10
 PRECISIONS: dict[URIRef, str] = {v: k for k, v in DATATYPES.items()}
 
 
@@ -34,26 +43,74 @@ class DateError(ValueError):
 
 @dataclass(frozen=True)
 class PartialDate:
-    """A date known to a year, a month or a day."""
+    """A date known to a year, a month or a day, or an EDTF date (precision "edtf", ``iso``
+    the EDTF string) with its earliest and latest days (None: open or unknown)."""
 
     iso: str
     precision: str
     written: str
+    earliest: str | None = None
+    latest: str | None = None
 
     @property
     def datatype(self) -> URIRef:
         return DATATYPES[self.precision]
 
     def literal(self) -> Literal:
-        """The typed RDF literal (xsd:gYear, xsd:gYearMonth or xsd:date)."""
+        """The typed RDF literal (xsd:gYear, xsd:gYearMonth, xsd:date or EDTF)."""
         return Literal(self.iso, datatype=self.datatype)
 
     @property
+    def uncertain(self) -> bool:
+        return self.precision == "edtf"
+
+    @property
     def year(self) -> int:
+        """The year (of an uncertain date: its earliest year, else its latest)."""
+        if self.uncertain:
+            return int(str(self.earliest or self.latest)[:4])
         return int(self.iso[:4])
 
+    def years(self) -> list[int]:
+        """The years the date may fall in (none when they are open or more than
+        :data:`MAX_YEARS`): the year facet and the timelines count the date in each."""
+        if not self.uncertain:
+            return [self.year]
+        if self.earliest is None or self.latest is None:
+            return []
+        first, last = int(self.earliest[:4]), int(self.latest[:4])
+        return list(range(first, last + 1)) if last - first < MAX_YEARS else []
+
+    def sort_key(self) -> str:
+        """What dates sort by: the ISO date at its precision; an uncertain date by its
+        earliest day, else its latest."""
+        return str(self.earliest or self.latest) if self.uncertain else self.iso
+
+    def shared_iso(self) -> str:
+        """The ISO date at the precision the date surely has: itself, or for an uncertain
+        date what its earliest and latest days share ("2018-06~" → "2018-06", "1998~" →
+        "1998"; "" for "199X" or an open end), as HTML ``datetime`` and citations take it."""
+        if not self.uncertain:
+            return self.iso
+        if not (self.earliest and self.latest):
+            return ""
+        shared = []
+        for first, last in zip(self.earliest.split("-"), self.latest.split("-"), strict=True):
+            if first != last:
+                break
+            shared.append(first)
+        return "-".join(shared)
+
+    @property
+    def slug(self) -> str:
+        """The date as the start of an id: "2018-06", "1998" for "1998~"."""
+        return re.sub(r"[^0-9a-z]+", "-", self.iso.lower()).strip("-")
+
     def bounds(self) -> tuple[str, str]:
-        """First and last day covered, as ISO dates (for ranges and sorting)."""
+        """First and last day covered, as ISO dates (for ranges and sorting); an open end
+        of an uncertain date is :data:`FIRST_DAY` or :data:`LAST_DAY`."""
+        if self.uncertain:
+            return self.earliest or FIRST_DAY, self.latest or LAST_DAY
         if self.precision == "day":
             return self.iso, self.iso
         if self.precision == "month":
@@ -64,7 +121,9 @@ class PartialDate:
         return f"{self.iso}-01-01", f"{self.iso}-12-31"
 
     def display(self) -> str:
-        """Human form at its precision: "22 June 2018", "June 2018", "2018"."""
+        """Human form at its precision: "22 June 2018", "June 2018", "2018", "circa 1998"."""
+        if self.uncertain:
+            return uncertain_dates.display(self.iso)
         if self.precision == "year":
             return self.iso
         if self.precision == "month":
@@ -76,9 +135,20 @@ class PartialDate:
 def from_literal(literal: Literal, written: str | None = None) -> PartialDate:
     """The :class:`PartialDate` of a typed literal read back from the store."""
     precision = PRECISIONS.get(literal.datatype) if literal.datatype else None
+    if precision == "edtf":
+        return _edtf(str(literal), written or str(literal))
     if precision is None:
         return parse_date(str(literal))
     return PartialDate(str(literal), precision, written or str(literal))
+
+
+def machine_date(text: str) -> str:
+    """A stored date (ISO at its precision, or EDTF) as a machine-readable ISO date at the
+    precision it surely has ("" when it has none): for HTML ``<time datetime>``."""
+    try:
+        return parse_date(text).shared_iso() if text else ""
+    except DateError:
+        return ""
 
 
 def parse_date(text: str, dayfirst: bool | None = None) -> PartialDate:
@@ -89,7 +159,8 @@ def parse_date(text: str, dayfirst: bool | None = None) -> PartialDate:
     False for 4 March, None to refuse them.
     """
     date = _parse(text, dayfirst)
-    if date.year > datetime.now().year + 1:
+    latest = int(date.latest[:4]) if date.latest else date.year
+    if date.year > datetime.now().year + 1 or latest > datetime.now().year + 1:
         raise DateError(f"'{date.written}' is in the future; a release date cannot be later "
                         f"than {datetime.now().year + 1}")
     return date
@@ -101,14 +172,37 @@ def _parse(text: str, dayfirst: bool | None) -> PartialDate:
         raise DateError("the date is empty")
     if match := _ISO.match(written):
         year, month, day = match.groups()
+        if month in ("21", "22", "23", "24") and not day:  # an EDTF season
+            return _edtf(written, written)
         _check(int(year), int(month or 1), int(day or 1), written)
         precision = "day" if day else "month" if month else "year"
         return PartialDate(written, precision, written)
     if numeric := _NUMERIC.match(written):
         return _parse_numeric(written, numeric, dayfirst)
+    if uncertain_dates.EDTF_CHARS.match(written):
+        return _edtf(written, written)
+
+    def plain(inner: str) -> tuple[str, str]:
+        date = _parse(inner, dayfirst)
+        if date.uncertain:
+            raise DateError(f"'{written}' has an uncertain date ('{inner}') inside words "
+                            "that already say it is uncertain; write one or the other")
+        return date.iso, date.precision
+
+    if edtf := uncertain_dates.words_to_edtf(written, plain):
+        return _edtf(edtf, written)
     if _TWO_DIGIT_YEAR.search(written) and not re.search(r"\d{4}", written):
         raise DateError(f"'{written}' has a two-digit year; write the year in full")
     return _parse_words(written)
+
+
+def _edtf(text: str, written: str) -> PartialDate:
+    try:
+        earliest, latest = uncertain_dates.read_edtf(text)
+    except uncertain_dates.EdtfRefused as refusal:
+        shown = f"'{written}'" if written == text else f"'{written}' (EDTF {text})"
+        raise DateError(f"{shown} {refusal}") from None
+    return PartialDate(text, "edtf", written, earliest, latest)
 
 
 def _check(year: int, month: int, day: int, written: str) -> None:

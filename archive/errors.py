@@ -94,6 +94,16 @@ class PreconditionFailed(Conflict):
     status = 412
 
 
+class StaleVersion(PreconditionFailed):
+    """The caller edited a version of a record that is no longer the current one."""
+
+    def __init__(self, record_id: str, expected: int, current: int) -> None:
+        self.record_id, self.expected, self.current = record_id, expected, current
+        super().__init__(f"record '{record_id}' has changed since you loaded it (you edited "
+                         f"version {expected}, the archive has version {current}); reload it "
+                         "and apply your changes again")
+
+
 class Forbidden(ArchiveError):
     """The caller may not do this."""
 

@@ -13,12 +13,13 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
+from archive.access import DEFAULTS
 from archive.bulk_read import BATCH
 from archive.changelog import Change
 from archive.errors import BadInput, Problem
@@ -39,6 +40,17 @@ class Version:
     uri: URIRef
     snapshot: str | None
     note: str | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.kind == "delete"
+
+
+class RecordState(NamedTuple):
+    """Where a record stands: its current version number and the kind of its last change."""
+
+    version: int
+    kind: str
 
     @property
     def deleted(self) -> bool:
@@ -90,23 +102,23 @@ def snapshot_text(graph: Graph) -> str:
     return "\n".join(sorted(line for line in lines if line.strip())) + "\n"
 
 
-def current_version(store: Store, uris: Uris, record_id: str) -> tuple[int, str] | None:
-    """(number, kind) of a statement's latest version, or None if it never existed."""
+def current_version(store: Store, uris: Uris, record_id: str) -> RecordState | None:
+    """The state of a statement's latest version, or None if it never existed."""
     subject = uris.statement(record_id)
     current = next((o for _, _, o in store.triples(uris.history(record_id), subject,
                                                     RA.currentVersion)), None)
     if current is None:
         return None
     kind = next(o for _, _, o in store.triples(uris.history(record_id), current, RA.changeKind))
-    return int(str(current).rsplit("/", 1)[-1]), str(kind)
+    return RecordState(int(str(current).rsplit("/", 1)[-1]), str(kind))
 
 
 def current_versions(store: Store, uris: Uris, record_ids: Iterable[str]
-                     ) -> dict[str, tuple[int, str]]:
+                     ) -> dict[str, RecordState]:
     """:func:`current_version` of many statements, in one query per :data:`BATCH` (a
     statement that never existed is absent)."""
     ids = list(dict.fromkeys(record_ids))
-    found: dict[str, tuple[int, str]] = {}
+    found: dict[str, RecordState] = {}
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
         values = " ".join(f"({ox.NamedNode(uris.history(i))} {ox.NamedNode(uris.statement(i))}"
@@ -115,8 +127,8 @@ def current_versions(store: Store, uris: Uris, record_ids: Iterable[str]
                             f"GRAPH ?h {{ ?s <{RA.currentVersion}> ?v . "
                             f"?v <{RA.changeKind}> ?k }} }}")
         for row in rows:
-            found[batch[int(row["n"])]] = (int(str(row["v"]).rsplit("/", 1)[-1]),
-                                            str(row["k"]))
+            found[batch[int(row["n"])]] = RecordState(int(str(row["v"]).rsplit("/", 1)[-1]),
+                                                       str(row["k"]))
     return found
 
 
@@ -152,7 +164,8 @@ FIELD_LABELS = {
     "title": "Title", "issuer": "Issued by", "date": "Date", "type": "Type",
     "language": "Language", "responds_to": "Responds to", "references": "Treaties cited",
     "topics": "Topics", "places": "Places", "see_also": "See also", "source": "Source",
-    "summary": "Summary", "text": "Full text",
+    "summary": "Summary", "text": "Full text", "status": "Status", "access": "Access",
+    "embargo": "Embargo until",
 }
 #: Keys whose values are long texts, compared line by line.
 LONG_TEXTS = ("text", "summary")
@@ -175,7 +188,7 @@ def record_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange
     keys = [*FIELD_LABELS, *sorted((set(old) | set(new)) - set(FIELD_LABELS) - {"id"})]
     changes = []
     for key in keys:
-        before, after = old.get(key), new.get(key)
+        before, after = old.get(key, DEFAULTS.get(key)), new.get(key, DEFAULTS.get(key))
         if before == after:
             continue
         label = FIELD_LABELS.get(key, key.replace("_", " ").capitalize())

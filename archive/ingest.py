@@ -38,9 +38,11 @@ STATEMENT_PROPERTIES = {
     RDF.type, DCTERMS.identifier, DCTERMS.title, DCTERMS.issued, DCTERMS.language,
     DCTERMS.abstract, DCTERMS.source, RA.text, RA.dateAsWritten, RA.statementType,
     RA.references, RA.topic, RA.issuer, RA.respondsTo, RA.place, RA.seeAlso,
+    RA.publicationStatus, RA.accessLevel, RA.embargoedUntil,
 }
-#: Properties the archive itself keeps (the version pointer): the archive sets them anew.
-ARCHIVE_MANAGED = {RA.currentVersion}
+#: Properties the archive itself keeps (the version pointer, an uncertain date's earliest and
+#: latest days): the archive sets them anew.
+ARCHIVE_MANAGED = {RA.currentVersion, RA.earliestDate, RA.latestDate}
 
 
 def format_of(name: str) -> str:

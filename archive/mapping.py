@@ -10,16 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, XSD
 
-from archive.dates import DateError, PartialDate, from_literal, parse_date
+from archive.access import EmbargoError, parse_embargo
+from archive.authority import authority_of
+from archive.dates import DateError, PartialDate, parse_date
 from archive.errors import Problem
 from archive.record import ID_PATTERN, Agent, Event, Record, url_problem
 from archive.resources import ResourceIndex, describe
 from archive.uris import Uris
-from vocab import RA
+from vocab import RA, SCHEMA
 from vocab.thesaurus import Thesaurus
+
+#: Facts derived from a date: they follow it, and never contradict a stored one.
+DERIVED_DATES = {RA.dateAsWritten, RA.earliestDate, RA.latestDate}
 
 
 @dataclass
@@ -76,6 +81,12 @@ class Mapper:
             graph.add((subject, DCTERMS.abstract, Literal(record.summary, lang=record.language)))
         if record.source:
             graph.add((subject, DCTERMS.source, URIRef(record.source)))
+        if record.status != "published":
+            graph.add((subject, RA.publicationStatus, Literal(record.status)))
+        if record.access != "public":
+            graph.add((subject, RA.accessLevel, Literal(record.access)))
+        if record.embargo:
+            graph.add((subject, RA.embargoedUntil, parse_embargo(record.embargo).literal()))
         if record.type:
             concept = self._concept("types", record.type, "type", problem)
             if concept:
@@ -123,9 +134,13 @@ class Mapper:
         return concept.uri
 
     def _shared(self, kind: str, name: str, new: bool, key: str, batch: Batch, pending: Batch,
-                problem: Callable[..., None]) -> tuple[URIRef | None, Graph | None]:
-        """The resource named ``name``: existing, pending in this batch, or newly minted."""
+                problem: Callable[..., None], alt_names: tuple[str, ...] = ()
+                ) -> tuple[URIRef | None, Graph | None]:
+        """The resource named ``name`` (or, failing that, one of ``alt_names``): existing,
+        pending in this batch, or newly minted."""
         uri = self.resources.find(kind, name)
+        for alt in alt_names if uri is None and not new else ():
+            uri = uri or self.resources.find(kind, alt)
         if uri is not None:
             return uri, self.resource_graph(uri) if uri not in batch.new_resources else None
         if not new and (near := self.resources.near(kind, name)):
@@ -149,9 +164,11 @@ class Mapper:
                 problem(f"{key}.uri", f"there is no issuer {agent.uri} in the archive")
                 return None
             return uri
-        uri, stored = self._shared("issuers", agent.name, agent.new, key, batch, pending, problem)
+        uri, stored = self._shared("issuers", agent.name, agent.new, key, batch, pending, problem,
+                                   tuple(agent.alt_names))
         if uri is None:
             return None
+        self._authority("issuers", uri, stored, agent, key, batch, pending, problem)
         facts: list[tuple[URIRef, object, str]] = []
         if agent.kind:
             kind = self._concept("issuer-kinds", agent.kind, f"{key}.kind", problem)
@@ -171,16 +188,17 @@ class Mapper:
 
     def _event(self, event: Event, key: str, batch: Batch, pending: Batch,
                problem: Callable[..., None], dayfirst: bool | None) -> URIRef | None:
-        uri, stored = self._shared("events", event.name, event.new, key, batch, pending, problem)
+        uri, stored = self._shared("events", event.name, event.new, key, batch, pending, problem,
+                                   tuple(event.alt_names))
         if uri is None:
             return None
+        self._authority("events", uri, stored, event, key, batch, pending, problem)
         facts: list[tuple[URIRef, object, str]] = []
         if event.date:
             try:
                 date = parse_date(event.date, dayfirst)
                 facts.append((RA.eventDate, date.literal(), "date"))
-                if date.written != date.iso:
-                    facts.append((RA.dateAsWritten, Literal(date.written), "date"))
+                facts += [(p, o, "date") for _, p, o in _date_triples(uri, date)]
             except DateError as error:
                 problem(f"{key}.date", str(error), error.suggestion)
         if event.uri:
@@ -195,13 +213,51 @@ class Mapper:
         """Add facts to a resource; refuse one that contradicts what the archive holds."""
         known = stored if stored is not None else pending.resource(uri)
         for predicate, value, field_name in facts:
-            current = known.value(uri, predicate)
+            current = _own_uri(known, uri) if predicate == OWL.sameAs else \
+                known.value(uri, predicate)
             if current is None:
                 pending.resource(uri).add((uri, predicate, value))
-            elif current != value and predicate != RA.dateAsWritten:
+            elif current != value and predicate not in DERIVED_DATES:
                 problem(f"{key}.{field_name}",
                         f"'{name}' is recorded with {field_name} {_show(current)}, not "
                         f"{_show(value)}; correct the {field_name} here or edit '{name}' itself")
+
+    def _authority(self, kind: str, uri: URIRef, stored: Graph | None, thing: Agent | Event,
+                   key: str, batch: Batch, pending: Batch, problem: Callable[..., None]
+                   ) -> None:
+        """Add the names the thing is also known by and its identifiers elsewhere; refuse a
+        name of another thing, or a second identifier of one authority."""
+        if not thing.alt_names and not thing.same_as:
+            return  # the name itself resolved (or was minted): nothing to add
+        known = stored if stored is not None else pending.resource(uri)
+        added = pending.resource(uri)
+        label = _name(known, uri) if (uri, RDFS.label, None) in known else thing.name
+        for i, alt in enumerate([thing.name, *thing.alt_names]):
+            other = self.resources.find(kind, alt)
+            if other is None:
+                added.add((uri, SKOS.altLabel, Literal(alt)))
+                self.resources.add_alt(kind, uri, alt)
+            elif other != uri:
+                problem(f"{key}.alt_names[{i - 1}]",
+                        f"'{alt}' is already the name of another {kind[:-1]}, "
+                        f"'{self.resources.name_of(kind, other) or other}'; leave it out, "
+                        f"or write that {kind[:-1]} instead of '{thing.name}'")
+        graphs = [known, added, *([batch.resources[uri]] if uri in batch.resources else [])]
+        ids = {str(o) for graph in graphs for o in graph.objects(uri, SCHEMA.sameAs)}
+        for i, same in enumerate(thing.same_as):
+            authority = authority_of(same)
+            clash = next((o for o in sorted(ids) if o != same and authority_of(o) == authority),
+                         None)
+            if clash and authority:
+                problem(f"{key}.same_as[{i}]",
+                        f"'{label}' is recorded as {authority.name} "
+                        f"{authority.local_id(clash)} ({clash}), not "
+                        f"{authority.local_id(same)}; correct the same_as here or edit "
+                        f"'{label}' itself")
+            elif same not in ids:
+                ids.add(same)
+                added.add((uri, OWL.sameAs, URIRef(same)))
+                added.add((uri, SCHEMA.sameAs, URIRef(same)))
 
     def _place(self, name: str, batch: Batch, pending: Batch) -> URIRef:
         uri = self.resources.find("places", name)
@@ -233,11 +289,15 @@ class Mapper:
         titles = {(t.language or language): str(t) for t in graph.objects(subject, DCTERMS.title)}
         issued = graph.value(subject, DCTERMS.issued)
         written = graph.value(subject, RA.dateAsWritten)
-        date = from_literal(issued, str(written) if written else None) if issued else None
+        # as written (read, and refused if need be, when the record is mapped again)
+        date = str(written or issued) if issued is not None else ""
         text = graph.value(subject, RA.text)
         summary = graph.value(subject, DCTERMS.abstract)
         source = graph.value(subject, DCTERMS.source)
         type_uri = graph.value(subject, RA.statementType)
+        status = graph.value(subject, RA.publicationStatus)
+        access = graph.value(subject, RA.accessLevel)
+        embargo = graph.value(subject, RA.embargoedUntil)
         issuers = sorted((self._agent(graph, uri) for uri in graph.objects(subject, RA.issuer)),
                          key=lambda a: a.name.casefold())
         events = sorted((self._event_of(graph, uri)
@@ -247,7 +307,7 @@ class Mapper:
             id=str(graph.value(subject, DCTERMS.identifier) or subject.rsplit("/", 1)[-1]),
             title=titles,
             issuers=issuers,
-            date=date.written if date else "",
+            date=date,
             type=self._label("types", type_uri) if type_uri else None,
             language=language,
             text=str(text) if text else None,
@@ -260,26 +320,30 @@ class Mapper:
                             for uri in graph.objects(subject, RA.seeAlso)),
             topics=sorted(self._label("topics", uri) for uri in graph.objects(subject, RA.topic)),
             places=sorted(_name(graph, uri) for uri in graph.objects(subject, RA.place)),
+            status=str(status) if status is not None else "published",
+            access=str(access) if access is not None else "public",
+            embargo=_embargo_text(embargo) if embargo is not None else None,
+            issued=str(issued) if issued is not None else None,
         )
 
     def _agent(self, graph: Graph, uri: URIRef) -> Agent:
         kind = graph.value(uri, RA.issuerKind)
         parent = graph.value(uri, ORG.subOrganizationOf)
-        same = graph.value(uri, OWL.sameAs)
+        same = _own_uri(graph, uri)
         return Agent(name=_name(graph, uri),
                      kind=self._notation("issuer-kinds", kind) if kind else None,
                      uri=str(same) if same else None,
-                     part_of=_name(graph, parent) if parent else None)
+                     part_of=_name(graph, parent) if parent else None, **_authority(graph, uri))
 
     def _event_of(self, graph: Graph, uri: URIRef) -> Event:
         date = graph.value(uri, RA.eventDate)
         written = graph.value(uri, RA.dateAsWritten)
         place = graph.value(uri, RA.eventPlace)
-        same = graph.value(uri, OWL.sameAs)
+        same = _own_uri(graph, uri)
         return Event(name=_name(graph, uri),
                      date=str(written or date) if date else None,
                      uri=str(same) if same else None,
-                     place=_name(graph, place) if place else None)
+                     place=_name(graph, place) if place else None, **_authority(graph, uri))
 
     def _label(self, scheme: str, uri: URIRef) -> str:
         concept = self.thesauri[scheme].concepts.get(uri)
@@ -292,8 +356,43 @@ class Mapper:
 
 def _add_date(graph: Graph, subject: URIRef, predicate: URIRef, date: PartialDate) -> None:
     graph.add((subject, predicate, date.literal()))
+    for triple in _date_triples(subject, date):
+        graph.add(triple)
+
+
+def _date_triples(subject: URIRef, date: PartialDate) -> list[tuple[URIRef, URIRef, Literal]]:
+    """What goes beside a date: as written (when it differs), and an uncertain date's
+    earliest and latest days (xsd:date; an open end has none)."""
+    triples = []
     if date.written != date.iso:
-        graph.add((subject, RA.dateAsWritten, Literal(date.written)))
+        triples.append((subject, RA.dateAsWritten, Literal(date.written)))
+    if date.uncertain:
+        for predicate, day in ((RA.earliestDate, date.earliest), (RA.latestDate, date.latest)):
+            if day:
+                triples.append((subject, predicate, Literal(day, datatype=XSD.date)))
+    return triples
+
+
+def _own_uri(graph: Graph, uri: URIRef) -> URIRef | None:
+    """The thing's ``uri`` (an owl:sameAs that is not one of its ``same_as``)."""
+    return next((o for o in sorted(graph.objects(uri, OWL.sameAs))
+                 if (uri, SCHEMA.sameAs, o) not in graph), None)
+
+
+def _authority(graph: Graph, uri: URIRef) -> dict[str, list[str]]:
+    """``alt_names`` and ``same_as`` of a thing as stored (sorted)."""
+    return {"alt_names": sorted((str(o) for o in graph.objects(uri, SKOS.altLabel)),
+                                key=str.casefold),
+            "same_as": sorted(str(o) for o in graph.objects(uri, SCHEMA.sameAs))}
+
+
+def _embargo_text(value: object) -> str:
+    """The canonical text of a stored embargo (rdflib writes a UTC time as +00:00); a value
+    that is not a date is handed on as it is, for the record's reader to refuse."""
+    try:
+        return parse_embargo(str(value)).text
+    except EmbargoError:
+        return str(value)
 
 
 def _name(graph: Graph, uri: URIRef) -> str:

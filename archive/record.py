@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.access import ACCESS_LEVELS, DEFAULTS, STATUSES, EmbargoError, parse_embargo
+from archive.authority import same_as_problem
 from archive.errors import Problem
 from archive.languages import tag_problem
+from vocab.thesaurus import normalize_label
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -25,12 +28,12 @@ MAX_SHORT = 2_000
 
 KEYS = (
     "id", "title", "issuer", "date", "type", "language", "text", "summary", "source",
-    "responds_to", "references", "see_also", "topics", "places",
+    "responds_to", "references", "see_also", "topics", "places", "status", "access", "embargo",
 )
 REQUIRED = ("title", "issuer", "date")
 LIST_KEYS = ("responds_to", "references", "see_also", "topics", "places")
-AGENT_KEYS = ("name", "uri", "kind", "part_of", "new")
-EVENT_KEYS = ("name", "date", "uri", "place", "new")
+AGENT_KEYS = ("name", "uri", "kind", "part_of", "alt_names", "same_as", "new")
+EVENT_KEYS = ("name", "date", "uri", "place", "alt_names", "same_as", "new")
 
 
 @dataclass
@@ -42,9 +45,12 @@ class Agent:
     uri: str | None = None
     part_of: str | None = None
     new: bool = False
+    alt_names: list[str] = field(default_factory=list)
+    same_as: list[str] = field(default_factory=list)
 
     def to_json(self) -> str | dict[str, Any]:
-        data = {"name": self.name, "uri": self.uri, "kind": self.kind, "part_of": self.part_of}
+        data = {"name": self.name, "uri": self.uri, "kind": self.kind, "part_of": self.part_of,
+                "alt_names": self.alt_names, "same_as": self.same_as}
         data = {k: v for k, v in data.items() if v}
         return self.name if list(data) == ["name"] else data
 
@@ -58,9 +64,12 @@ class Event:
     uri: str | None = None
     place: str | None = None
     new: bool = False
+    alt_names: list[str] = field(default_factory=list)
+    same_as: list[str] = field(default_factory=list)
 
     def to_json(self) -> str | dict[str, Any]:
-        data = {"name": self.name, "date": self.date, "uri": self.uri, "place": self.place}
+        data = {"name": self.name, "date": self.date, "uri": self.uri, "place": self.place,
+                "alt_names": self.alt_names, "same_as": self.same_as}
         data = {k: v for k, v in data.items() if v}
         return self.name if list(data) == ["name"] else data
 
@@ -83,6 +92,12 @@ class Record:
     see_also: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
+    status: str = "published"
+    access: str = "public"
+    embargo: str | None = None  # canonical text (archive.access.parse_embargo)
+    #: The stored date's own form (ISO or EDTF) when read from the store: what the written
+    #: date means with the day-first choice made at its write ("03/04/2018" → 2018-04-03).
+    issued: str | None = field(default=None, compare=False, repr=False)
 
     def title_text(self, lang: str | None = None) -> str:
         """The title in ``lang``, else in the record's language, else any."""
@@ -110,8 +125,12 @@ class Record:
             "see_also": self.see_also,
             "topics": self.topics,
             "places": self.places,
+            "status": self.status,
+            "access": self.access,
+            "embargo": self.embargo,
         }
-        return {k: v for k, v in data.items() if v not in (None, [], "")}
+        return {k: v for k, v in data.items()
+                if v not in (None, [], "") and DEFAULTS.get(k) != v}
 
 
 class _Reader:
@@ -176,6 +195,7 @@ class _Reader:
                 part_of=(self.string(f"{key}.part_of", value["part_of"])
                          if value.get("part_of") else None),
                 new=value.get("new") is True,
+                **self.authority(key, value, name),
             )
         name = self.string(key, value)
         return Agent(name) if name else None
@@ -193,9 +213,33 @@ class _Reader:
                 uri=self.url(f"{key}.uri", uri) if uri else None,
                 place=self.string(f"{key}.place", place) if place else None,
                 new=value.get("new") is True,
+                **self.authority(key, value, name),
             )
         name = self.string(key, value)
         return Event(name) if name else None
+
+    def authority(self, key: str, value: dict[str, Any], name: str) -> dict[str, list[str]]:
+        """``alt_names`` and ``same_as`` of an issuer or event: sorted, without repeats."""
+        alt_names: dict[str, str] = {}
+        given = value.get("alt_names")
+        for alt in self.strings(f"{key}.alt_names", given) if given else []:
+            if normalize_label(alt) == normalize_label(name):
+                continue  # the name itself, differently written
+            alt_names.setdefault(normalize_label(alt), alt)
+        same_as: set[str] = set()
+        given = value.get("same_as")
+        items = given if isinstance(given, list) else [given] if given else []
+        for i, uri in enumerate(items):
+            where = f"{key}.same_as[{i}]" if isinstance(given, list) else f"{key}.same_as"
+            text = self.string(where, uri)
+            if text is None:
+                continue
+            if problem := same_as_problem(text):
+                self.problem(where, *problem)
+            else:
+                same_as.add(text)
+        return {"alt_names": sorted(alt_names.values(), key=str.casefold),
+                "same_as": sorted(same_as)}
 
     def unknown_keys(self, where: str | None, data: dict[str, Any], known: tuple[str, ...]
                      ) -> None:
@@ -284,9 +328,40 @@ def parse_record(data: Any, label: str | None = None, line: int | None = None
         see_also=reader.strings("see_also", data.get("see_also") or []),
         topics=reader.strings("topics", data.get("topics") or []),
         places=reader.strings("places", data.get("places") or []),
+        status=_choice(reader, "status", data.get("status"), STATUSES),
+        access=_choice(reader, "access", data.get("access"), ACCESS_LEVELS),
+        embargo=_embargo(reader, data.get("embargo")),
     )
     usable = bool(title and issuers and date)
     return (record if usable else None), reader.problems
+
+
+def _choice(reader: _Reader, key: str, value: Any, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (case aside); the first (the default) when absent or wrong."""
+    if value in (None, ""):
+        return allowed[0]
+    text = reader.string(key, value)
+    if text is None:
+        return allowed[0]
+    if text.lower() in allowed:
+        return text.lower()
+    close = difflib.get_close_matches(text.lower(), allowed, n=1, cutoff=0.5)
+    reader.problem(key, f"'{text}' is not a known {key}; use one of: {', '.join(allowed)} "
+                        f"(default {allowed[0]})", f"'{close[0]}'" if close else None)
+    return allowed[0]
+
+
+def _embargo(reader: _Reader, value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    text = reader.string("embargo", value)
+    if text is None:
+        return None
+    try:
+        return parse_embargo(text).text
+    except EmbargoError as error:
+        reader.problem("embargo", str(error))
+        return None
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -4,20 +4,17 @@
 1.1 Protocol queries (§2.1) answered in formats pyoxigraph parses: JSON results for
 SELECT (rdflib's default XML breaks on Virtuoso), N-Triples for graphs; queries are scoped
 to the archive's graphs by :mod:`archive.remote_query`. Every write is ONE update request
-(§2.2) holding the record, its history and its change-log entry. Before it, a small
-conditional update claims the change-log sequence number, so two processes sharing the
-engine can never both take the same one.
+(§2.2) holding the record, its history and its change-log entry, made by
+:class:`archive.remote_writes.RemoteWriting` (which also claims the change-log sequence
+number first, so two processes sharing the engine can never both take the same one).
 """
 
 from __future__ import annotations
 
-import logging
-import secrets
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,31 +23,17 @@ import requests
 from rdflib import BNode, Dataset, URIRef
 from rdflib.term import Node
 
-from archive.errors import ArchiveError, Conflict
+from archive.errors import ArchiveError
 from archive.remote_query import Answer, Scope, Solutions, compose, is_graph_form, triples
+from archive.remote_writes import CLAIMS, STAGING, RemoteWriting, quads_text, sparql_term, string
 from archive.settings import settings
-from archive.store import GraphReading, from_ox, to_ox
-from vocab import RA
+from archive.store import GraphReading, from_ox
 
-_XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
-# Claims of change-log sequence numbers live outside the archive's graphs (see _claim).
-_CLAIMS = "<urn:x-rights-archive:claims>"
-_CLAIMED_BY = "<urn:x-rights-archive:claimedBy>"
-_CLAIMED_AT = "<urn:x-rights-archive:claimedAt>"
-LEASE = timedelta(seconds=120)
-# A write too large for one request is staged here first (see RemoteStore._staged).
-_STAGING = "<urn:x-rights-archive:staging>"
-_STAGED_BY = "<urn:x-rights-archive:stagedBy>"
-_STAGED_INTO = "<urn:x-rights-archive:into>"
-_STAGED_OUT_OF = "<urn:x-rights-archive:outOf>"
-_STAGED_SUBJECT = "<urn:x-rights-archive:subject>"
-_STAGED_DROP = "<urn:x-rights-archive:drop>"
 # Blank nodes travel as skolem IRIs (RDF 1.1 §3.5): Virtuoso refuses them in INSERT DATA,
 # and its templates fail on RDF lists ("string_output_string needs a string output").
 _GENID = "/.well-known/genid/rights-archive-"
 _BATCH = 200  # graphs per read request when copying many graphs
 FOREIGN_TTL = 600.0  # seconds the list of graphs that are not the archive's is kept
-_log = logging.getLogger(__name__)
 
 
 class RemoteStoreError(ArchiveError):
@@ -92,12 +75,7 @@ def _auth(url: str) -> requests.auth.AuthBase | None:
     return requests.auth.HTTPBasicAuth(user, password)
 
 
-def _text(term: Node) -> str:
-    """An rdflib term in SPARQL/N-Triples syntax (escaped by pyoxigraph)."""
-    return str(to_ox(term))
-
-
-class RemoteStore(GraphReading):
+class RemoteStore(RemoteWriting, GraphReading):
     """The named graphs under ``prefix`` on the SPARQL endpoint at ``url``."""
 
     shared = True  # other processes may write: never cache what the store says
@@ -138,8 +116,8 @@ class RemoteStore(GraphReading):
         now = time.monotonic()
         if self._foreign is None or now - self._foreign[0] > FOREIGN_TTL:
             rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                               f"FILTER(!STRSTARTS(STR(?g), {_string(self.prefix)})) }}")
-            names = {str(row["g"]) for row in rows} | {_CLAIMS[1:-1], _STAGING[1:-1]}
+                               f"FILTER(!STRSTARTS(STR(?g), {string(self.prefix)})) }}")
+            names = {str(row["g"]) for row in rows} | {CLAIMS[1:-1], STAGING[1:-1]}
             self._foreign = (now, sorted(names))
         return self._foreign[1]
 
@@ -278,7 +256,7 @@ class RemoteStore(GraphReading):
         return term
 
     def has_graph(self, name: URIRef) -> bool:
-        return self.ask(f"ASK {{ GRAPH {_text(name)} {{ ?s ?p ?o }} }}")
+        return self.ask(f"ASK {{ GRAPH {sparql_term(name)} {{ ?s ?p ?o }} }}")
 
     def triples(self, name: URIRef, subject: Node | None = None, predicate: Node | None = None
                 ) -> Iterator[tuple[Node, Node, Node]]:
@@ -289,7 +267,7 @@ class RemoteStore(GraphReading):
         """
         s = self._pattern_term(subject, "?s")
         p = self._pattern_term(predicate, "?p")
-        body = self._request(f"CONSTRUCT {{ {s} {p} ?o }} WHERE {{ GRAPH {_text(name)} "
+        body = self._request(f"CONSTRUCT {{ {s} {p} ?o }} WHERE {{ GRAPH {sparql_term(name)} "
                              f"{{ {s} {p} ?o }} }}", {}, "application/n-triples").content
         for triple in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
             yield self._rdflib(triple.subject), self._rdflib(triple.predicate), \
@@ -301,7 +279,7 @@ class RemoteStore(GraphReading):
             return variable
         if isinstance(term, BNode):
             return f"<{self.genid}{term}>"
-        return _text(term)
+        return sparql_term(term)
 
     def _rdflib(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
         """A term the engine answered as an rdflib term (skolem IRIs as blank nodes)."""
@@ -310,19 +288,19 @@ class RemoteStore(GraphReading):
     def named_graphs(self) -> Iterator[URIRef]:
         """The graphs under the prefix (an engine's own system graphs are not the archive's)."""
         rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                           f"FILTER(STRSTARTS(STR(?g), {_string(self.prefix)})) }}")
+                           f"FILTER(STRSTARTS(STR(?g), {string(self.prefix)})) }}")
         return (row["g"] for row in rows)
 
     def __len__(self) -> int:
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
-                           f"FILTER(STRSTARTS(STR(?g), {_string(self.prefix)})) }}")
+                           f"FILTER(STRSTARTS(STR(?g), {string(self.prefix)})) }}")
         return int(rows[0]["n"]) if rows else 0
 
     def quads(self, graphs: Iterable[URIRef] | None = None) -> Iterator[ox.Quad]:
         """The quads of some graphs (default: all under the prefix), a batch per request."""
         names = sorted(graphs if graphs is not None else self.named_graphs())
         for start in range(0, len(names), _BATCH):
-            values = " ".join(_text(name) for name in names[start:start + _BATCH])
+            values = " ".join(sparql_term(name) for name in names[start:start + _BATCH])
             for row in self._solutions(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} "
                                        "GRAPH ?g { ?s ?p ?o } }", {}):
                 yield ox.Quad(self._ox_term(row[1]), row[2], self._ox_term(row[3]), row[0])
@@ -341,146 +319,7 @@ class RemoteStore(GraphReading):
              ) -> None:
         ox.serialize(self.quads(graphs), output, fmt)
 
-    # Writing ---------------------------------------------------------------------------
-
-    def apply(self, add: list[ox.Quad], remove: Iterable[ox.Quad] = (),
-              drop: Iterable[URIRef] = ()) -> None:
-        """Drop graphs, remove quads, then add quads: all or nothing.
-
-        A write that adds change-log entries first claims the lowest of them (see
-        :meth:`_claim`), so two processes can never both take the same sequence number.
-        A write that fits one request (``chunk`` quads) is one request; a larger one is
-        staged and then applied by ONE update operation (see :meth:`_staged`).
-        """
-        remove, drop = list(remove), list(drop)
-        if not (add or remove or drop):
-            return
-        add, remove = self._skolem(add), self._skolem(remove)
-        entries = _change_entries(add)
-        with self.lock:
-            claim = self._claim(entries) if entries else None
-            try:
-                requests_ = _write_requests(add, remove, drop, set(entries), claim, self.chunk)
-                if len(requests_) == 1:
-                    self.update(requests_[0])
-                    return
-                self._staged(add, remove, drop)
-            except ArchiveError:
-                if claim is not None:
-                    self._release(claim)
-                raise
-            if claim is not None:
-                try:
-                    self._release(claim)
-                except ArchiveError as error:  # stored: the claim lapses, the entry stays taken
-                    _log.warning("the write is stored, but its claim was not withdrawn (%s); "
-                                 "it lapses after %s", error, LEASE)
-
-    def _staged(self, add: list[ox.Quad], remove: list[ox.Quad], drop: list[URIRef]) -> None:
-        """A write too large for one request: staged, then applied by one operation.
-
-        Virtuoso cannot take thousands of quads in one request, and commits each operation
-        of a request on its own; so a large write sent in several requests could be cut
-        off half-way (a record without its change-log entry). Instead the quads go, in
-        requests of ``chunk`` lines, to a staging graph outside the archive (never seen by
-        its queries): each subject of each target graph as a node naming the graph and
-        the subject, with the triples' predicates and objects. One DELETE/INSERT
-        operation then drops, removes and inserts everything and empties the staging
-        graph. A failure before it leaves the archive's graphs untouched (the staged
-        lines are withdrawn); the operation itself is atomic.
-        """
-        token = secrets.token_hex(8)
-        mark = f"{_STAGED_BY} {_string(token)}"
-        lines: list[str] = []
-        nodes: dict[tuple[str, str, str], str] = {}
-
-        def node(role: str, subject: object, graph: object) -> str:
-            key = (role, str(subject), str(graph))
-            if key not in nodes:
-                nodes[key] = f"<urn:x-rights-archive:staged:{token}:{len(nodes)}>"
-                lines.append(f"{nodes[key]} {mark} ; {role} {graph} ; {_STAGED_SUBJECT} "
-                             f"{subject} .")
-            return nodes[key]
-
-        for quad in add:
-            lines.append(f"{node(_STAGED_INTO, quad.subject, quad.graph_name)} "
-                         f"{quad.predicate} {quad.object} .")
-        for quad in remove:
-            lines.append(f"{node(_STAGED_OUT_OF, quad.subject, quad.graph_name)} "
-                         f"{quad.predicate} {quad.object} .")
-        for position, name in enumerate(drop):
-            lines.append(f"<urn:x-rights-archive:staged:{token}:drop{position}> {mark} ; "
-                         f"{_STAGED_DROP} {_text(name)} .")
-        step = self.chunk or len(lines)
-        try:
-            for start in range(0, len(lines), step):
-                self.update(f"INSERT DATA {{ GRAPH {_STAGING} {{ "
-                            f"{' '.join(lines[start:start + step])} }} }}")
-            self.update(_apply_staged(mark))
-        except ArchiveError:
-            try:
-                self.update(f"DELETE WHERE {{ GRAPH {_STAGING} {{ ?n {mark} ; ?p ?o }} }}")
-            except ArchiveError as error:  # outside the archive: harmless, and said
-                _log.warning("staged lines of a refused write stay in %s (%s)", _STAGING, error)
-            raise
-
-    def _skolem(self, quads: list[ox.Quad]) -> list[ox.Quad]:
-        """The quads with blank nodes replaced by skolem IRIs under the archive's base."""
-        def term(node: Any) -> Any:
-            if isinstance(node, ox.BlankNode):
-                return ox.NamedNode(f"{self.genid}{node.value}")
-            return node
-
-        return [ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name)
-                if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
-                else q for q in quads]
-
-    def _claim(self, entries: dict[ox.NamedNode, tuple[int, ox.NamedNode]]) -> str:
-        """Claim the lowest new change-log entry, or raise Conflict if another process did.
-
-        Claiming only the lowest is enough: a writer reads the log's end first, and the
-        entries of one write are stored together. The claim is made only while that
-        entry does not exist and nobody else claims it; two claims that raced past that
-        check both see two claimants and both withdraw. A claim left by a crashed process
-        lapses after LEASE seconds.
-        """
-        first, (_, graph) = min(entries.items(), key=lambda item: item[1][0])
-        token = secrets.token_hex(8)
-        # A COUNT subquery, not FILTER NOT EXISTS or OPTIONAL/!BOUND: Virtuoso 7.2 ignores
-        # the first in an otherwise empty WHERE and inserts nothing with the second
-        guard = (f"{{ SELECT (COUNT(*) AS ?taken) WHERE {{ {{ GRAPH {graph} {{ {first} ?p ?o }} }} "
-                 f"UNION {{ GRAPH {_CLAIMS} {{ {first} {_CLAIMED_BY} ?o }} }} }} }} "
-                 "FILTER(?taken = 0)")
-        cutoff = ox.Literal((datetime.now(UTC) - LEASE).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                            datatype=ox.NamedNode(_XSD_DATETIME))
-        stamp = ox.Literal(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                           datatype=ox.NamedNode(_XSD_DATETIME))
-        self.update(
-            f"DELETE {{ GRAPH {_CLAIMS} {{ {first} ?p ?o }} }} WHERE {{ GRAPH {_CLAIMS} "
-            f"{{ {first} {_CLAIMED_AT} ?t ; ?p ?o }} FILTER(?t < {cutoff}) }} ;\n"
-            f"INSERT {{ GRAPH {_CLAIMS} {{ {first} {_CLAIMED_BY} \"{token}\" ; {_CLAIMED_AT} "
-            f"{stamp} }} }} WHERE {{ {guard} }}")
-        rows = self.select(f"SELECT ?token WHERE {{ GRAPH {_CLAIMS} {{ {first} {_CLAIMED_BY} "
-                           "?token } }")
-        claimants = {str(row["token"]) for row in rows}
-        if token in claimants:
-            claim = f"{first} {_CLAIMED_BY} \"{token}\" ; {_CLAIMED_AT} ?claimedAt"
-            if claimants == {token}:
-                return claim
-            self._release(claim)
-        raise Conflict(f"another process is saving change {first.value} at the same moment; "
-                       "nothing of this write was stored. Send it again.")
-
-    def _release(self, claim: str) -> None:
-        self.update(f"DELETE WHERE {{ GRAPH {_CLAIMS} {{ {claim} }} }}")
-
-    def writing(self) -> bool:
-        """Whether some process is saving records right now (a live claim, see _claim)."""
-        cutoff = ox.Literal((datetime.now(UTC) - LEASE).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                            datatype=ox.NamedNode(_XSD_DATETIME))
-        return self.ask(f"ASK {{ GRAPH {_CLAIMS} {{ ?entry {_CLAIMED_AT} ?at "
-                        f"FILTER(STRSTARTS(STR(?entry), {_string(self.prefix)}) && "
-                        f"?at >= {cutoff}) }} }}")
+    # Writing (the one update per write, the claims: archive.remote_writes) ------------
 
     def bulk_load(self, path: Path, fmt: ox.RdfFormat) -> None:
         """Load a file of quads in order, in chunks (restore into an empty store; not atomic)."""
@@ -488,10 +327,10 @@ class RemoteStore(GraphReading):
         for quad in ox.parse(path=str(path), format=fmt):
             chunk.append(quad)
             if len(chunk) >= (self.chunk or 2000):
-                self.update("INSERT DATA { " + _quads_text(self._skolem(chunk)) + " }")
+                self.update("INSERT DATA { " + quads_text(self._skolem(chunk)) + " }")
                 chunk = []
         if chunk:
-            self.update("INSERT DATA { " + _quads_text(self._skolem(chunk)) + " }")
+            self.update("INSERT DATA { " + quads_text(self._skolem(chunk)) + " }")
 
     def clear(self, keep: Iterable[URIRef] = ()) -> None:
         """Drop every graph under the prefix but ``keep`` (tests and a failed migration),
@@ -500,11 +339,11 @@ class RemoteStore(GraphReading):
         kept = {str(name) for name in keep}
         names = [name for name in self.named_graphs() if str(name) not in kept]
         for start in range(0, len(names), 100):
-            self.update(" ;\n".join(f"DROP SILENT GRAPH {_text(n)}"
+            self.update(" ;\n".join(f"DROP SILENT GRAPH {sparql_term(n)}"
                                     for n in names[start:start + 100]))
-        self.update(f"DELETE {{ GRAPH {_CLAIMS} {{ ?entry ?p ?o }} }} WHERE {{ GRAPH {_CLAIMS} "
+        self.update(f"DELETE {{ GRAPH {CLAIMS} {{ ?entry ?p ?o }} }} WHERE {{ GRAPH {CLAIMS} "
                     f"{{ ?entry ?p ?o }} FILTER(STRSTARTS(STR(?entry), "
-                    f"{_string(self.prefix)})) }}")
+                    f"{string(self.prefix)})) }}")
 
     def backup(self, target: Path) -> None:
         """An embedded (Oxigraph) copy of the archive's graphs in ``target``.
@@ -537,76 +376,7 @@ def _chunk(engine: str) -> int | None:
     return 250 if "virtuoso" in engine.lower() else None
 
 
-def _string(value: str) -> str:
-    return str(ox.Literal(value))
-
-
 def _first_lines(text: str) -> str:
     """An engine's error message without the query it repeats (Virtuoso appends it)."""
     message = text.split("\n\nSPARQL query:", 1)[0].strip()
     return message[:500] or "the SPARQL store could not evaluate the query"
-
-
-def _change_entries(add: list[ox.Quad]) -> dict[ox.NamedNode, tuple[int, ox.NamedNode]]:
-    """The change-log entries a write adds: entry → (sequence number, graph)."""
-    sequence = ox.NamedNode(str(RA.sequence))
-    return {quad.subject: (int(quad.object.value), quad.graph_name)
-            for quad in add if quad.predicate == sequence}
-
-
-def _apply_staged(mark: str) -> str:
-    """The one operation that applies a staged write (``mark``: its lines' marker)."""
-    header = f"{_STAGED_BY}, {_STAGED_INTO}, {_STAGED_OUT_OF}, {_STAGED_SUBJECT}"
-    return (
-        f"DELETE {{ GRAPH ?out {{ ?rs ?rp ?ro }} GRAPH ?dropped {{ ?ds ?dp ?do }} "
-        f"GRAPH {_STAGING} {{ ?n ?np ?no }} }}\n"
-        f"INSERT {{ GRAPH ?into {{ ?as ?ap ?ao }} }}\n"
-        f"WHERE {{ GRAPH {_STAGING} {{ ?n {mark} }}\n"
-        f"  {{ GRAPH {_STAGING} {{ ?n {_STAGED_INTO} ?into ; {_STAGED_SUBJECT} ?as ; ?ap ?ao }} "
-        f"FILTER(?ap NOT IN ({header})) }}\n"
-        f"  UNION {{ GRAPH {_STAGING} {{ ?n {_STAGED_OUT_OF} ?out ; {_STAGED_SUBJECT} ?rs ; "
-        f"?rp ?ro }} FILTER(?rp NOT IN ({header})) }}\n"
-        f"  UNION {{ GRAPH {_STAGING} {{ ?n {_STAGED_DROP} ?dropped }} "
-        f"GRAPH ?dropped {{ ?ds ?dp ?do }} }}\n"
-        f"  UNION {{ GRAPH {_STAGING} {{ ?n ?np ?no }} }} }}")
-
-
-def _write_requests(add: list[ox.Quad], remove: list[ox.Quad], drop: list[URIRef],
-                    entries: set[ox.NamedNode], claim: str | None,
-                    chunk: int | None) -> list[str]:
-    """The update request(s) of one write: drop graphs, delete quads, insert quads.
-
-    ONE request unless the engine needs ``chunk``: Virtuoso's SPARQL parser runs out of
-    memory near 5,000 triples in one operation and slows down quadratically long before,
-    so there a large batch goes in requests of at most ``chunk`` quads. Virtuoso also
-    commits each operation of a request on its own (a failing third operation keeps the
-    first two), so the change-log entries always go last: a half-done write is never
-    announced to followers. DROP SILENT: engines refuse DROP of a graph they never saw.
-    """
-    operations = [(f"DROP SILENT GRAPH {_text(name)}", 1) for name in drop]
-    content = [quad for quad in add if quad.subject not in entries]
-    log = [quad for quad in add if quad.subject in entries]
-    for verb, quads in (("DELETE DATA", remove), ("INSERT DATA", content),
-                        ("INSERT DATA", log)):
-        step = chunk or max(len(quads), 1)
-        operations += [(f"{verb} {{ {_quads_text(quads[i:i + step])} }}", len(quads[i:i + step]))
-                       for i in range(0, len(quads), step)]
-    if claim is not None:
-        operations.append((f"DELETE WHERE {{ GRAPH {_CLAIMS} {{ {claim} }} }}", 1))
-    requests_: list[list[str]] = [[]]
-    size = 0
-    for text, count in operations:
-        if chunk and requests_[-1] and size + count > chunk:
-            requests_.append([])
-            size = 0
-        requests_[-1].append(text)
-        size += count
-    return [" ;\n".join(parts) for parts in requests_ if parts]
-
-
-def _quads_text(quads: list[ox.Quad]) -> str:
-    by_graph: dict[str, list[str]] = {}
-    for quad in quads:
-        by_graph.setdefault(str(quad.graph_name), []).append(
-            f"{quad.subject} {quad.predicate} {quad.object} .")
-    return " ".join(f"GRAPH {graph} {{ {' '.join(lines)} }}" for graph, lines in by_graph.items())

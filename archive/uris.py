@@ -9,9 +9,20 @@ from urllib.parse import quote, unquote
 
 from rdflib import URIRef
 
+from vocab import RA
+
 #: Kinds of things with their own pages, in the order the contract lists them.
 THING_KINDS = ("statements", "issuers", "events", "treaties", "topics", "places", "types",
                "issuer-kinds")
+#: Kinds of shared resources, each a graph of its own (a record's graph includes theirs).
+RESOURCE_KINDS = ("issuers", "events", "places")
+#: Kinds of thesaurus concepts (described in the vocabulary, not in graphs of their own).
+CONCEPT_KINDS = ("treaties", "topics", "types", "issuer-kinds")
+#: Kind of thing → the predicate by which statements link to it.
+LINKS: dict[str, URIRef] = {
+    "issuers": RA.issuer, "events": RA.respondsTo, "treaties": RA.references,
+    "topics": RA.topic, "places": RA.place, "types": RA.statementType,
+}
 
 
 class Uris:

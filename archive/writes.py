@@ -3,6 +3,12 @@
 :func:`save_records`, :func:`delete_record` and :func:`restore_record` are the only code that
 changes records. Each builds a complete write set (statement graphs, resource graphs, history
 versions, change-log entries) and hands it to the store in a single atomic update.
+
+They also own the checks a write depends on, made once under the store's write lock: an edit
+or delete of the version the caller loaded (``expected_version``, HTTP If-Match) raises
+:class:`~archive.errors.NotFound` for an unknown record, :class:`~archive.errors.Gone` for a
+deleted one and :class:`~archive.errors.StaleVersion` when the record has moved on; callers
+map those to their answers (404, 410, 412) and never re-read the state themselves.
 """
 
 from __future__ import annotations
@@ -13,21 +19,25 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, Literal, URIRef
 
+from archive.access import parse_embargo
 from archive.changelog import Change, change_graph, now
-from archive.errors import BadInput, Gone, NotFound, PreconditionFailed, Problem
+from archive.errors import BadInput, Gone, NotFound, Problem, StaleVersion
 from archive.history import (
+    RecordState,
     checked_note,
     current_version,
+    current_versions,
     read_history,
     snapshot_graph,
     snapshot_text,
     version_graph,
 )
 from archive.mapping import Batch
-from archive.record import Record, parse_record, slugify
+from archive.record import ID_PATTERN, Record, parse_record, slugify
 from archive.shapes import check_shapes
 from archive.shapes_fast import Triple, fast_shapes
 from archive.store import quads_of
+from archive.uris import RESOURCE_KINDS
 from vocab import RA
 
 if TYPE_CHECKING:
@@ -52,6 +62,7 @@ class Saved:
     kind: str
     version: int
     sequence: int
+    notice: str | None = None  # something the writer should know (an embargo already past)
 
 
 def save_records(archive: Archive, payloads: Sequence[Payload | dict[str, Any]], *,
@@ -63,7 +74,9 @@ def save_records(archive: Archive, payloads: Sequence[Payload | dict[str, Any]],
 
     ``replace`` edits existing records (``id`` required); otherwise every record is new and
     an id already used, even by a deleted record, is refused. ``expected_version`` is the
-    version the caller edited (HTTP If-Match). ``dry_run`` validates and stores nothing.
+    version the caller edited (HTTP If-Match): with it, an unknown record raises NotFound, a
+    deleted one Gone and a newer one StaleVersion (without it, each is a problem of the
+    batch). ``dry_run`` validates and stores nothing.
     ``note`` (why the change was made) is kept on every version this write creates.
     """
     note = checked_note(note)
@@ -78,8 +91,11 @@ def save_records(archive: Archive, payloads: Sequence[Payload | dict[str, Any]],
             records.append((record, label, item.line))
         if progress and position % 200 == 0:
             progress(position, len(items), "read")
+    named = [item.data["id"] for item in items if isinstance(item.data, dict)
+             and isinstance(item.data.get("id"), str) and ID_PATTERN.match(item.data["id"])]
     with archive.store.lock:  # one writer at a time: ids and shared names stay unique
-        saved = _validate_and_store(archive, records, problems, agent=agent, replace=replace,
+        saved = _validate_and_store(archive, records, named, problems, agent=agent,
+                                    replace=replace,
                                     dayfirst=dayfirst, expected_version=expected_version,
                                     dry_run=dry_run, source=source, progress=progress,
                                     note=note)
@@ -91,13 +107,15 @@ def save_records(archive: Archive, payloads: Sequence[Payload | dict[str, Any]],
 
 
 def _validate_and_store(archive: Archive, records: list[tuple[Record, str, int | None]],
-                        problems: list[Problem], *, agent: str, replace: bool,
+                        named: list[str], problems: list[Problem], *, agent: str,
+                        replace: bool,
                         dayfirst: bool | None, expected_version: int | None, dry_run: bool,
                         source: str | None, progress: Progress | None,
                         note: str | None = None) -> list[Saved]:
     batch = Batch()
     try:
-        _assign_ids(archive, records, batch, replace, expected_version, problems)
+        states = _assign_ids(archive, records, named, batch, replace, expected_version,
+                             problems, dayfirst)
         for position, (record, label, line) in enumerate(records, start=1):
             problems += archive.mapper.to_rdf(record, batch, label, line, dayfirst)
             if progress and position % 200 == 0:
@@ -111,7 +129,7 @@ def _validate_and_store(archive: Archive, records: list[tuple[Record, str, int |
             archive.resources.forget()  # names minted for the preview are not in the store
             return [Saved(r.id or "", "update" if replace else "create", 0, 0)
                     for r, _, _ in records]
-        return _store(archive, batch, [r for r, _, _ in records], replace, agent, note)
+        return _store(archive, batch, [r for r, _, _ in records], states, agent, note)
     except BaseException:
         archive.resources.forget()
         raise
@@ -126,46 +144,72 @@ def _label(item: Payload, position: int, total: int) -> str:
     return f"#{position}"
 
 
-def _assign_ids(archive: Archive, records: list[tuple[Record, str, int | None]], batch: Batch,
-                replace: bool, expected_version: int | None, problems: list[Problem]) -> None:
+def _assign_ids(archive: Archive, records: list[tuple[Record, str, int | None]],
+                named: list[str], batch: Batch, replace: bool, expected_version: int | None,
+                problems: list[Problem], dayfirst: bool | None) -> dict[str, RecordState]:
+    """Mint the missing ids and check the given ones; the states of the records a replace
+    edits (read in one query per batch, under the write lock: :func:`_store` uses them).
+
+    ``named``: the ids the payloads give, read or not; with ``expected_version`` each is
+    checked first, so a stale or deleted record is refused as such whatever its body says.
+    """
+    states = current_versions(archive.store, archive.uris,
+                              [*named, *(r.id for r, _, _ in records if r.id is not None)])
+    if replace and expected_version is not None:
+        for record_id in named:
+            _check_expected(record_id, states.get(record_id), expected_version, "edit")
     for record, label, line in records:
         if record.id is None:
             if replace:
                 problems.append(Problem("is required to edit a record", label, "id", line=line))
                 continue
-            record.id = _mint_id(archive, record, batch)
+            record.id = _mint_id(archive, record, batch, dayfirst)
         elif record.id in batch.ids:
             problems.append(Problem(f"the id '{record.id}' appears twice in this batch", label,
                                     "id", line=line))
             continue
         else:
-            state = current_version(archive.store, archive.uris, record.id)
-            if replace:
+            state = states.get(record.id)
+            if replace and expected_version is not None:
+                _check_expected(record.id, state, expected_version, "edit")  # as parsed
+            elif replace:
                 if state is None:
                     problems.append(Problem(f"there is no record '{record.id}' to edit", label,
                                             "id", line=line))
-                elif state[1] == "delete":
+                elif state.deleted:
                     problems.append(Problem(f"record '{record.id}' was deleted; restore a "
                                             "version of it instead of editing it", label, "id",
                                             line=line))
-                elif expected_version is not None and state[0] != expected_version:
-                    raise PreconditionFailed(
-                        f"record '{record.id}' has changed since you loaded it (you edited "
-                        f"version {expected_version}, the archive has version {state[0]}); "
-                        "reload it and apply your changes again")
             elif state is not None:
-                was = " by a record since deleted" if state[1] == "delete" else ""
+                was = " by a record since deleted" if state.deleted else ""
                 problems.append(Problem(
                     f"the id '{record.id}' is already used{was}; ids are never reused", label,
                     "id", f"'{_free_id(archive, record.id, batch)}'", line))
         batch.ids.add(record.id)
+    return states
 
 
-def _mint_id(archive: Archive, record: Record, batch: Batch) -> str:
+def _check_expected(record_id: str, state: RecordState | None, expected: int | None,
+                    action: str) -> RecordState:
+    """The state of a record the caller means to ``action`` ("edit", "delete", "restore")
+    at version ``expected`` (None: any version): NotFound, Gone or StaleVersion otherwise
+    (a deleted record may only be restored)."""
+    if state is None:
+        raise NotFound(f"there is no statement '{record_id}'")
+    if state.deleted and action == "delete":
+        raise Gone(f"statement '{record_id}' is already deleted")
+    if state.deleted and action != "restore":
+        raise Gone(f"statement '{record_id}' was deleted; restore a version instead")
+    if expected is not None and state.version != expected:
+        raise StaleVersion(record_id, expected, state.version)
+    return state
+
+
+def _mint_id(archive: Archive, record: Record, batch: Batch, dayfirst: bool | None) -> str:
     from archive.dates import DateError, parse_date
 
     try:
-        prefix = parse_date(record.date).iso
+        prefix = parse_date(record.date, dayfirst).slug
     except DateError:
         prefix = "undated"
     return _free_id(archive, f"{prefix}-{slugify(record.title_text(), 60)}", batch)
@@ -224,7 +268,7 @@ def _shapes_triples(archive: Archive, batch: Batch, subjects: list[URIRef]) -> s
     while named:
         uri = named.pop()
         parts = archive.uris.split(uri)
-        if not parts or parts[0] not in ("issuers", "events", "places"):
+        if not parts or parts[0] not in RESOURCE_KINDS:
             continue
         graph = batch.resources.get(uri)
         added = list(archive.store.triples(uri)) \
@@ -250,9 +294,10 @@ def _owner(node: object, subjects: list[URIRef], batch: Batch, labels: dict[URIR
     return None
 
 
-def _store(archive: Archive, batch: Batch, records: list[Record], replace: bool, agent: str,
-           note: str | None = None) -> list[Saved]:
-    graphs = archive.uris
+def _store(archive: Archive, batch: Batch, records: list[Record],
+           states: dict[str, RecordState], agent: str, note: str | None = None) -> list[Saved]:
+    """Write the batch; ``states``: the records replaced (as read by :func:`_assign_ids`
+    under the same lock), every other record is new."""
     with archive.store.lock:
         sequence = archive.last_sequence()
         time = now()
@@ -261,22 +306,34 @@ def _store(archive: Archive, batch: Batch, records: list[Record], replace: bool,
         for record, (subject, graph) in zip(records, batch.statements.items(), strict=True):
             assert record.id is not None
             sequence += 1
-            state = current_version(archive.store, graphs, record.id) if replace else None
-            number = state[0] + 1 if state else 1
+            state = states.get(record.id)
+            number = state.version + 1 if state else 1
             kind = "update" if state else "create"
             if state:
                 drop.append(subject)
-                remove += _supersede(archive, record.id, state[0], add)
+                remove += _supersede(archive, record.id, state.version, add)
             change = Change(sequence, record.id, kind, time, number, agent)
             add += quads_of(graph, subject)
             add += _logged(archive, change, note)
-            saved.append(Saved(record.id, kind, number, sequence))
+            saved.append(Saved(record.id, kind, number, sequence, embargo_notice(record)))
         for uri, graph in batch.resources.items():
             add += quads_of(graph, uri)
         archive.store.apply(add, remove, drop)
         archive.advance(sequence)
         archive.resources.stored(saved[0].sequence if saved else sequence, sequence)
     return saved
+
+
+def embargo_notice(record: Record) -> str | None:
+    """What to tell the writer of a record whose embargo has already passed."""
+    if record.embargo is None or not parse_embargo(record.embargo).passed():
+        return None
+    held = [why for why, holds in (("a draft", record.status == "draft"),
+                                   ("restricted", record.access == "restricted")) if holds]
+    if not held:
+        return f"the embargo ({record.embargo}) has already passed: the record is public now"
+    return (f"the embargo ({record.embargo}) has already passed; the record stays "
+            f"{' and '.join(held)}")
 
 
 def _supersede(archive: Archive, record_id: str, number: int, add: list) -> list:
@@ -291,18 +348,17 @@ def _supersede(archive: Archive, record_id: str, number: int, add: list) -> list
 
 def delete_record(archive: Archive, record_id: str, *, agent: str,
                   expected_version: int | None = None, note: str | None = None) -> Saved:
-    """Delete a record: a tombstone version; its history and id stay."""
-    note = checked_note(note)
+    """Delete a record: a tombstone version; its history and id stay (NotFound, Gone, or
+    StaleVersion when ``expected_version`` is not the current one)."""
     graphs = archive.uris
     with archive.store.lock:
-        state = _current_or_raise(archive, record_id)
-        if expected_version is not None and state[0] != expected_version:
-            raise PreconditionFailed(f"record '{record_id}' has changed since you loaded it "
-                                     f"(version {state[0]}, not {expected_version})")
+        state = _check_expected(record_id, current_version(archive.store, graphs, record_id),
+                                expected_version, "delete")
+        note = checked_note(note)
         sequence = archive.last_sequence() + 1
-        change = Change(sequence, record_id, "delete", now(), state[0] + 1, agent)
+        change = Change(sequence, record_id, "delete", now(), state.version + 1, agent)
         add = _logged(archive, change, note)
-        remove = _supersede(archive, record_id, state[0], add)
+        remove = _supersede(archive, record_id, state.version, add)
         archive.store.apply(add, remove, [graphs.statement(record_id)])
         archive.advance(sequence)
     archive.notify()
@@ -310,19 +366,23 @@ def delete_record(archive: Archive, record_id: str, *, agent: str,
 
 
 def restore_record(archive: Archive, record_id: str, version: int, *, agent: str,
-                   note: str | None = None) -> Saved:
-    """Make an earlier version current again (also brings back a deleted record)."""
-    note = checked_note(note)
+                   note: str | None = None, expected_version: int | None = None) -> Saved:
+    """Make an earlier version current again (also brings back a deleted record); NotFound
+    for an unknown record or version, StaleVersion when ``expected_version`` is given and
+    not the current one."""
     graphs = archive.uris
     with archive.store.lock:
         versions = {v.number: v for v in read_history(archive.store, graphs, record_id)}
         if not versions:
             raise NotFound(f"there is no record '{record_id}'")
+        latest = max(versions.values(), key=lambda v: v.number)
+        _check_expected(record_id, RecordState(latest.number, latest.kind), expected_version,
+                        "restore")
+        note = checked_note(note)
         wanted = versions.get(version)
         if wanted is None or wanted.kind == "delete":
             raise NotFound(f"record '{record_id}' has no version {version} with content "
                            f"(versions: {', '.join(str(n) for n in sorted(versions))})")
-        latest = max(versions.values(), key=lambda v: v.number)
         content = archive.store.graph(graphs.statement(record_id)) \
             if wanted.snapshot is None else snapshot_graph(wanted.snapshot)
         if not len(content):
@@ -347,13 +407,3 @@ def _logged(archive: Archive, change: Change, note: str | None = None) -> list:
     graphs = archive.uris
     return (quads_of(version_graph(graphs, change, note), graphs.history(change.record_id))
             + quads_of(change_graph(graphs, change), graphs.changes))
-
-
-def _current_or_raise(archive: Archive, record_id: str) -> tuple[int, str]:
-    state = current_version(archive.store, archive.uris, record_id)
-    if state is None:
-        raise NotFound(f"there is no record '{record_id}'")
-    if state[1] == "delete":
-        raise Gone(f"record '{record_id}' was deleted")
-    return state
-

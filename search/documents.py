@@ -70,15 +70,22 @@ def decompress(blob: bytes | None) -> str:
     return zlib.decompress(blob).decode("utf-8") if blob else ""
 
 
-def _date_fields(written: str) -> tuple[dict[str, Any], str]:
-    """The date fields of a record dated ``written``, and the date as displayed."""
+def _date_fields(written: str, issued: str | None) -> tuple[dict[str, Any], str]:
+    """The date fields of a record dated ``written`` (stored as ``issued``), and the date as
+    displayed. A numeric date whose day-first choice was made at its write ("03/04/2018")
+    is read from its stored form."""
     try:
         date = parse_date(written)
     except DateError:
-        return {}, written
+        try:
+            date = parse_date(issued or "")
+        except DateError:
+            return {}, written
     first, last = date.bounds()
-    return ({"date": date.iso, "year": str(date.year), "date_start": int(first.replace("-", "")),
-             "date_end": int(last.replace("-", ""))}, date.display())
+    return ({"date": date.iso, "date_sort": date.sort_key(),
+             "year": join_values([str(year) for year in date.years()]),
+             "date_start": int(first.replace("-", "")), "date_end": int(last.replace("-", ""))},
+            date.display())
 
 
 def _titles_by_language(record: Record) -> dict[str, str]:
@@ -98,6 +105,8 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
     issuers = [a.name for a in record.issuers]
     parents = [a.part_of for a in record.issuers if a.part_of]
     events = [e.name for e in record.responds_to]
+    also_issuers = [alt for a in record.issuers for alt in a.alt_names]  # issuer:"St Kitts"
+    also_events = [alt for e in record.responds_to for alt in e.alt_names]
     places = [*record.places, *(e.place for e in record.responds_to if e.place)]
     treaties = [vocab.treaty(t) for t in record.references]
     topics = [vocab.topic(t) for t in record.topics]
@@ -108,7 +117,7 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
     type_labels = vocab.labels(vocab.types, record.type) if record.type else []
     text, summary = record.text or "", record.summary or ""
     mentions = vocab.finder.notations_in(f"{titles}\n{summary}\n{text}")
-    dates, shown_date = _date_fields(record.date)
+    dates, shown_date = _date_fields(record.date, record.issued)
     meta = [*issuers, *parents, *events, *treaty_labels, *topic_labels, *type_labels,
             *places]
     doc: dict[str, Any] = {
@@ -123,9 +132,9 @@ def record_document(record: Record, version: int, uri: str, vocab: Vocabulary
         "meta": "\n".join(meta),
         "words": "\n".join([titles, summary, text, *meta]),
         "issuer": join_values(issuers),
-        "issuer_text": "\n".join([*issuers, *parents]),
+        "issuer_text": "\n".join([*issuers, *parents, *also_issuers]),
         "event": join_values(events),
-        "event_text": "\n".join(events),
+        "event_text": "\n".join([*events, *also_events]),
         "treaty": join_values(treaties),
         "treaty_text": "\n".join(treaty_labels),
         "treaty_mentions": join_values(mentions),

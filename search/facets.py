@@ -119,7 +119,7 @@ class FacetData:
                     merged[value] = shifted if found is None else found | shifted
             for name in BOUNDS:
                 pairs[name] += (pair + offset for pair in segment.bounds[name])
-            dates += _column(reader, "date")
+            dates += _column(reader, "date_sort")
             ids += _column(reader, "id")
         self.lengths.keep(self.segments)
         self._bounds = {name: DateBound(sorted(pairs[name]), self.size) for name in BOUNDS}

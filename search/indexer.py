@@ -31,7 +31,9 @@ from search.schema import build_schema
 from search.searching import View, collection_counts, more_like, run_search
 
 #: Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 4  # 4: Arabic, Chinese and Russian fields; titles by their language
+#: 3: the display keeps type, events and places; 4: Arabic, Chinese and Russian fields,
+#: titles by their language; 5: date_sort (EDTF) as well
+SCHEMA_VERSION = 5
 STATE_FILE = "search.json"
 #: A catch-up of this many records or more uses the index's ``procs`` and ``limitmb``
 #: (see :func:`search.engine.writer.open_writer`); a smaller one, one process.
@@ -170,14 +172,14 @@ class SearchIndex:
             batch = record_ids[start:start + READ_BATCH]
             states = self.archive.states(batch)
             records = self.archive.records(
-                [i for i in batch if i in states and states[i][1] != "delete"])
+                [i for i in batch if i in states and not states[i].deleted])
             for done, record_id in enumerate(batch, start=start + 1):
                 record = records.get(record_id)
                 if record is None:  # deleted, unknown, or deleted since the states were read
                     writer.delete_by_term("id", record_id)
                 else:
                     uri = str(self.archive.uris.statement(record_id))
-                    writer.update_document(**record_document(record, states[record_id][0],
+                    writer.update_document(**record_document(record, states[record_id].version,
                                                              uri, self.vocab))
                 if progress:
                     progress(done, len(record_ids))
@@ -273,8 +275,8 @@ class SearchIndex:
         current = {}
         for record_id in self.archive.record_ids():
             state = self.archive.state(record_id)
-            if state is not None and state[1] != "delete":
-                current[record_id] = state[0]
+            if state is not None and not state.deleted:
+                current[record_id] = state.version
         for record_id, version in sorted(current.items()):
             if record_id not in indexed:
                 problems.append(f"statement '{record_id}' (version {version}) is in the "
@@ -285,7 +287,7 @@ class SearchIndex:
                                 f"store but the search index has version {have} (stale)")
         for record_id in sorted(set(indexed) - set(current)):
             state = self.archive.state(record_id)
-            where = ("was deleted from the store" if state and state[1] == "delete"
+            where = ("was deleted from the store" if state and state.deleted
                      else "is not in the store")
             problems.append(f"statement '{record_id}' {where} but is still in the search "
                             "index")

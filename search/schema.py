@@ -35,7 +35,8 @@ def build_schema() -> fields.Schema:
         uri=fields.STORED(),
         display=fields.STORED(),   # {"title", "issuer", "date", "language"}
         body=fields.STORED(),      # zlib-compressed text (or summary) for snippets
-        date=fields.ID(stored=True, sortable=True),   # ISO at its precision: sortable
+        date=fields.ID(stored=True),   # ISO at its precision, or EDTF
+        date_sort=fields.ID(sortable=True),   # ISO; an uncertain date's earliest day
         date_start=fields.NUMERIC(int, bits=32),   # yyyymmdd, for from/to
         date_end=fields.NUMERIC(int, bits=32),
         meta=text_field(text_analyzer("en"), phrase=True),

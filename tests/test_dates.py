@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from archive.dates import DateError, parse_date
+from search import SearchIndex
 
 
 @pytest.mark.parametrize(("written", "iso", "precision"), [
@@ -56,3 +60,25 @@ def test_bounds_and_display_follow_the_precision() -> None:
     assert parse_date("2018").bounds() == ("2018-01-01", "2018-12-31")
     assert parse_date("June 22, 2018").display() == "22 June 2018"
     assert parse_date("June 2018").display() == "June 2018"
+
+
+def test_a_numeric_date_saved_day_first_is_searched_filtered_and_named_by_its_day(
+        make_archive: Any, tmp_path: Path) -> None:
+    """The day-first choice is made once, at the write: the id, the index's date fields and
+    the record read back all keep 3 April, although "03/04/2018" alone is ambiguous."""
+    archive = make_archive()
+    saved = archive.save([{"title": "Spring letter", "issuer": "Somebody",
+                           "date": "03/04/2018"}], agent="test", dayfirst=True)
+    assert [s.id for s in saved] == ["2018-04-03-spring-letter"]
+    index = SearchIndex(tmp_path / "index", archive)
+    try:
+        found = index.search("", date_from="2018-04-03", date_to="2018-04-03")
+        assert [hit.id for hit in found.results] == ["2018-04-03-spring-letter"]
+        assert [(hit.date, hit.date_display) for hit in found.results] == [
+            ("2018-04-03", "3 April 2018")]
+        assert index.search("", date_from="2018-03-04", date_to="2018-03-04").total == 0
+        assert [(f["value"], f["count"]) for f in index.search("").facets["year"]] == [
+            ("2018", 1)]
+    finally:
+        index.close()
+    assert archive.record("2018-04-03-spring-letter").date == "03/04/2018"

@@ -17,9 +17,9 @@ from archive.store import from_ox
 from tests.support import open_app
 from vocab import RA
 from web import oai_formats
+from web.labels import add_concept_labels, label_of
 from web.oai_log import LOOKUP_LIMIT, HarvestLog
 from web.oai_records import LabelLiteral, RecordReader, RecordTriples
-from web.things import add_concept_labels, label_of
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 RDF_NS = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"

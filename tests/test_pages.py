@@ -342,7 +342,7 @@ def test_statement_pages_offer_archivist_tools_when_signed_in(client: Any, edito
 def test_labels_are_english_whatever_order_the_graph_holds_them(pages_app: Any) -> None:
     from rdflib import RDFS, Graph, Literal, URIRef
 
-    from web.things import label_of
+    from web.labels import label_of
 
     thing = URIRef("https://w3id.org/rights-archive/vocab#Change")
     for order in (("fr", "en", "es"), ("es", "fr", "en"), ("en", "es", "fr")):

@@ -170,7 +170,8 @@ def test_ontology_defines_every_term_the_code_uses() -> None:
                   "statementType", "text", "dateAsWritten", "issuerKind", "eventDate",
                   "eventPlace", "instrumentKind", "adoptionDate", "entryIntoForce",
                   "versionNumber", "snapshot", "changeKind", "currentVersion", "sequence",
-                  "changedRecord", "version"]
+                  "changedRecord", "version", "earliestDate", "latestDate",
+                  "publicationStatus", "accessLevel", "embargoedUntil"]
     for name in classes + properties:
         term = ra(name)
         assert graph.value(term, RDFS.label), name
@@ -410,7 +411,8 @@ def test_shapes_check_issuers_and_events(thesauri: Graph, shapes: Graph) -> None
 
 def test_every_property_shape_names_a_key_and_explains(shapes: Graph) -> None:
     keys = {"id", "title", "issuer", "date", "type", "language", "text", "source",
-            "responds_to", "references", "see_also", "topics", "places", "name", "kind"}
+            "responds_to", "references", "see_also", "topics", "places", "name", "kind",
+            "status", "access", "embargo"}
     named = set(shapes.subjects(SH.name, None))
     for shape in shapes.subjects(RDF.type, SH.PropertyShape):
         assert str(shapes.value(shape, SH.name)) in keys, shape

@@ -216,7 +216,7 @@ def test_void_statistics_are_the_same_on_both_backends(make_archive, sample_stat
                                                         ) -> None:
     """Skolem IRIs (stored blank nodes on Virtuoso) are not counted as entities, and counting
     by graph name (past Virtuoso's 4,000 graphs per query) gives the listed graphs' counts."""
-    from web.void import statistics
+    from archive.statistics import statistics
 
     embedded = make_archive(sample_statements)
     remote = make_archive(sample_statements, backend="virtuoso")

@@ -3,23 +3,29 @@
 Bodies are contract JSON (an object or a list), JSON-LD or Turtle, read by the same reader as
 ``rights-archive import`` and stored through the one write path, so refusals carry the CLI's
 messages (422, every problem listed). Edits and deletes need ``If-Match`` with the current
-ETag (RFC 9110 §13.1.1): 428 without it, 412 on a stale one. Every write is attributed to its
-token or account in the PROV history and the audit log.
+ETag (RFC 9110 §13.1.1): 428 without it, 412 on a stale one. The write path checks the
+version once, under its lock, and raises typed errors (NotFound, Gone, StaleVersion) that
+this module only words for HTTP. Every write is attributed to its token or account in the
+PROV history and the audit log.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
-from werkzeug.exceptions import PreconditionRequired, UnsupportedMediaType
+from werkzeug.exceptions import HTTPException, PreconditionRequired, UnsupportedMediaType
 
 from archive import Archive, BadInput, Gone, NotFound, Problem
-from archive.errors import PreconditionFailed
+from archive.errors import PreconditionFailed, StaleVersion
+from archive.history import RecordState
 from archive.ingest import read_bytes
+from archive.reads import Reads
 from archive.writes import Payload, Saved
 from web.etags import parse_statement_etag, statement_etag
-from web.services import get_archive, get_auth
+from web.services import get_archive, get_auth, get_reads
 from web.signin import audit, current_agent, login_required
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -51,14 +57,32 @@ def _agent_name() -> str:
 def _described(archive: Archive, saved: Saved) -> dict[str, Any]:
     return {"id": saved.id, "uri": str(archive.uris.statement(saved.id)), "kind": saved.kind,
             "version": saved.version, "sequence": saved.sequence,
-            "etag": statement_etag(saved.id, saved.version) if saved.kind != "delete" else None}
+            "etag": statement_etag(saved.id, saved.version) if saved.kind != "delete" else None,
+            **({"notice": saved.notice} if saved.notice else {})}
 
 
-def _current(archive: Archive, record_id: str) -> tuple[int, str]:
-    state = archive.state(record_id)
+def _current(reads: Reads, record_id: str) -> RecordState:
+    state = reads.state(record_id)
     if state is None:
         raise NotFound(f"there is no statement '{record_id}'")
     return state
+
+
+@contextmanager
+def _answered_for_http(record_id: str) -> Iterator[None]:
+    """An edit of statement ``record_id``, with the write path's refusals worded for HTTP.
+
+    An unknown id answers 404 before anything else is wrong with the request (a missing
+    If-Match, the body): the state is read only when something is, since the write path
+    itself refuses an unknown id. A stale version names the ETag to send.
+    """
+    try:
+        yield
+    except StaleVersion as error:
+        raise PreconditionFailed(_stale(record_id, error.expected, error.current)) from None
+    except (BadInput, PreconditionFailed, HTTPException):
+        _current(get_reads(), record_id)
+        raise
 
 
 def _expected_version(record_id: str, *, required: bool = True) -> int | None:
@@ -85,20 +109,20 @@ def _expected_version(record_id: str, *, required: bool = True) -> int | None:
 @bp.get("/statements/<record_id>")
 def read_statement(record_id: str) -> Any:
     """One statement as contract JSON, with its ETag."""
-    archive = get_archive()
-    version, kind = _current(archive, record_id)
-    if kind == "delete":
-        raise Gone(f"statement '{record_id}' was deleted (version {version}); "
+    reads = get_reads()
+    state = _current(reads, record_id)
+    if state.deleted:
+        raise Gone(f"statement '{record_id}' was deleted (version {state.version}); "
                    f"POST /api/statements/{record_id}/restore brings a version back")
-    response = jsonify(archive.record(record_id).to_json())
-    response.set_etag(statement_etag(record_id, version)[1:-1])
+    response = jsonify(reads.record(record_id).to_json())
+    response.set_etag(statement_etag(record_id, state.version)[1:-1])
     return response.make_conditional(request)
 
 
 @bp.get("/statements/<record_id>/history")
 def read_history(record_id: str) -> Any:
     """Every version of a statement: number, kind, time and agent."""
-    versions = get_archive().history(record_id)
+    versions = get_reads().history(record_id)
     return jsonify([{"version": v.number, "kind": v.kind, "time": str(v.time),
                      "agent": v.agent, **({"note": v.note} if v.note else {})}
                     for v in versions])
@@ -131,16 +155,9 @@ def create_statements() -> Any:
 def replace_statement(record_id: str) -> Any:
     """Replace a statement with a new version (If-Match required)."""
     archive = get_archive()
-    _current(archive, record_id)  # 404 before 428
-    expected = _expected_version(record_id)
-    payloads = _payloads(archive)
-    payload = _single(payloads, record_id)
-    with archive.store.lock:  # the version check and the write happen as one step
-        version, kind = _current(archive, record_id)
-        if kind == "delete":
-            raise Gone(f"statement '{record_id}' was deleted; restore a version instead")
-        if expected != version:
-            raise PreconditionFailed(_stale(record_id, expected, version))
+    with _answered_for_http(record_id):
+        expected = _expected_version(record_id)
+        payload = _single(_payloads(archive), record_id)
         saved = archive.save([payload], agent=_agent_name(), replace=True,
                              expected_version=expected, source="request body",
                              note=_note())[0]
@@ -175,14 +192,8 @@ def _stale(record_id: str, expected: int | None, current: int) -> str:
 def delete_statement(record_id: str) -> Any:
     """Delete a statement (If-Match required); its history and id remain."""
     archive = get_archive()
-    _current(archive, record_id)
-    expected = _expected_version(record_id)
-    with archive.store.lock:
-        version, kind = _current(archive, record_id)
-        if kind == "delete":
-            raise Gone(f"statement '{record_id}' is already deleted")
-        if expected != version:
-            raise PreconditionFailed(_stale(record_id, expected, version))
+    with _answered_for_http(record_id):
+        expected = _expected_version(record_id)
         saved = archive.delete(record_id, agent=_agent_name(), expected_version=expected,
                                note=_note())
     audit("delete", saved.id, saved.version)
@@ -201,12 +212,10 @@ def restore_statement(record_id: str) -> Any:
         raise BadInput([Problem("send {\"version\": n} with the number of the version to "
                                 "restore", record_id, "version")], "request body")
     expected = _expected_version(record_id, required=False)
-    with archive.store.lock:
-        version, _ = _current(archive, record_id)
-        if expected is not None and expected != version:
-            raise PreconditionFailed(_stale(record_id, expected, version))
-        note = body.get("note") if isinstance(body.get("note"), str) else _note()
-        saved = archive.restore(record_id, wanted, agent=_agent_name(), note=note)
+    note = body.get("note") if isinstance(body.get("note"), str) else _note()
+    with _answered_for_http(record_id):
+        saved = archive.restore(record_id, wanted, agent=_agent_name(), note=note,
+                                expected_version=expected)
     audit("restore", saved.id, saved.version, f"restored version {wanted}")
     response = jsonify({"saved": [_described(archive, saved)]})
     response.headers["ETag"] = statement_etag(saved.id, saved.version)

@@ -23,6 +23,7 @@ from search import SearchIndex
 from web import (
     api,
     browse,
+    date_filters,
     dumps,
     edit,
     feeds,
@@ -85,7 +86,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 #: before any view, the followers before the views that read what they keep up. A new
 #: route: a module with a ``bp``, added here.
 PARTS: tuple[ModuleType, ...] = (
-    page_cache, home, security, signin, api, followers,
+    page_cache, date_filters, home, security, signin, api, followers,
     things, memento, oai, void, dumps, feeds, resourcesync, health, sparql,
     search_views, search_feed, browse, edit, uploads, reconcile,
 )

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request, url_for
 
 from archive import Archive
+from web import urls
 from web.services import get_archive, get_index
 
 bp = Blueprint("browse", __name__)
@@ -28,10 +29,7 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
 
 def thing_href(archive: Archive, uri: Any) -> str | None:
     """The local page of a thing URI (None for a URI outside this archive)."""
-    parts = archive.uris.split(str(uri))
-    if parts is None:
-        return None
-    return url_for("things.thing", kind=parts[0], slug=parts[1])
+    return urls.of(str(uri))
 
 
 def items_of(archive: Archive, kind: str, counts: dict[str, int]) -> list[dict[str, Any]]:

@@ -19,7 +19,8 @@ from typing import Any
 
 from flask import current_app
 
-from archive import Archive
+from archive.dates import DateError, parse_date
+from archive.reads import Reads
 from archive.record import Record
 
 ARCHIVE_NAME = "Human Rights Statements Archive"
@@ -78,8 +79,17 @@ class Citation:
 
 
 def date_parts(iso: str) -> tuple[int, ...]:
-    """``"2018"``, ``"2018-06"`` or ``"2018-06-22"`` as (2018,), (2018, 6), (2018, 6, 22)."""
-    return tuple(int(part) for part in iso.split("-")) if iso else ()
+    """``"2018"``, ``"2018-06"`` or ``"2018-06-22"`` as (2018,), (2018, 6), (2018, 6, 22);
+    an uncertain (EDTF) date as what its earliest and latest days share ("2018-06~":
+    (2018, 6)), at least a year."""
+    if not iso or re.fullmatch(r"\d{4}(-\d{2}){0,2}", iso):
+        return tuple(int(part) for part in iso.split("-")) if iso else ()
+    try:
+        uncertain = parse_date(iso)
+    except DateError:
+        return ()
+    shared = uncertain.shared_iso()
+    return tuple(int(part) for part in shared.split("-")) if shared else (uncertain.year,)
 
 
 def citation(record: Record, issued_iso: str, uri: str, *, publisher: str = ARCHIVE_NAME,
@@ -248,20 +258,20 @@ def texts(item: Citation) -> dict[str, str]:
     return {key: write([item]) for key, write in WRITERS.items()}
 
 
-def hit_citations(archive: Archive, hits: Iterable[dict[str, Any]], batch: int = 500
+def hit_citations(reads: Reads, hits: Iterable[dict[str, Any]], batch: int = 500
                   ) -> Iterator[Citation]:
-    """The citations of search hits, in their order: each record read from the store as
-    :meth:`Archive.records` gives current ones (a record deleted since the index saw it is
-    left out), its date the indexed one (the stored date, at its precision)."""
+    """The citations of search hits, in their order: each record read as
+    :meth:`archive.reads.Reads.records` gives current ones (a record deleted since the index
+    saw it is left out), its date the indexed one (the stored date, at its precision)."""
     publisher, today = archive_name(), date.today()
     pending: list[dict[str, Any]] = []
 
     def flush() -> Iterator[Citation]:
-        records = archive.records(hit["id"] for hit in pending)
+        records = reads.records(hit["id"] for hit in pending)
         for hit in pending:
             if hit["id"] in records:
                 yield citation(records[hit["id"]], hit["date"],
-                               str(archive.uris.statement(hit["id"])), publisher=publisher,
+                               str(reads.uris.statement(hit["id"])), publisher=publisher,
                                accessed=today)
         pending.clear()
 

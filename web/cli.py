@@ -143,6 +143,9 @@ def import_(ctx: Context, files: tuple[Path, ...], first: str | None, note: str 
             assert index is not None
             _index(index)  # what was stored is indexed, even if a later file was refused
         click.echo(f"imported {_statements(len(saved))} from {len(files)} file(s)")
+        for item in saved:
+            if item.notice:
+                click.echo(f"{item.id}: {item.notice}")
 
 
 def _index(index: SearchIndex) -> None:

@@ -40,7 +40,7 @@ def list_thesauri(ctx: Context) -> None:
     """List the imported thesauri and their schemes."""
     with ctx.archive(with_index=False) as (archive, _):
         for name in archive.imported_thesauri():
-            graph = archive.store.graph(name)
+            graph = archive.thesaurus_graph(name)
             click.echo(f"{name}")
             for uri, title, count in concept_schemes(graph):
                 click.echo(f"  {title} ({count} concepts) <{uri}>")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -174,23 +175,42 @@ def serialize(graph: Graph, fmt: str) -> str:
     return graph.serialize(format=GRAPH_FORMATS[fmt][1])
 
 
+def _html(page: Page, fmt: str, template: str, offered: dict[str, str]) -> Response:
+    return make_response(render_template(template, page=page, formats=alternates(offered),
+                                         **page.context), page.status)
+
+
+def _json(page: Page, fmt: str, template: str, offered: dict[str, str]) -> Response:
+    response = make_response(json.dumps(page.json, ensure_ascii=False, indent=2), page.status)
+    response.mimetype = "application/json"
+    return response
+
+
+def _text(page: Page, fmt: str, template: str, offered: dict[str, str]) -> Response:
+    response = make_response(page.texts[fmt], page.status)
+    response.content_type = f"{offered[fmt]}; charset=utf-8"
+    return response
+
+
+def _graph(page: Page, fmt: str, template: str, offered: dict[str, str]) -> Response:
+    response = make_response(serialize(page.graph, fmt), page.status)
+    response.mimetype = GRAPH_FORMATS[fmt][0]
+    return response
+
+
+Renderer = Callable[[Page, str, str, dict[str, str]], Response]
+#: Format key → what renders a page in it (Datasette's output renderers): the template
+#: for HTML, the JSON twin, each RDF serialization of the graph, the finished text formats.
+RENDERERS: dict[str, Renderer] = {
+    "html": _html, "json": _json, **dict.fromkeys(GRAPH_FORMATS, _graph),
+    **dict.fromkeys(CITATION_FORMATS, _text),
+}
+
+
 def respond(page: Page, fmt: str, template: str, validators: Validators | None = None,
             offered: dict[str, str] = FORMATS) -> Response:
     """Render ``page`` in ``fmt`` with the negotiation headers (and 304 when unchanged)."""
-    if fmt == "html":
-        body = render_template(template, page=page, formats=alternates(offered),
-                               **page.context)
-        response = make_response(body, page.status)
-    elif fmt == "json":
-        response = make_response(json.dumps(page.json, ensure_ascii=False, indent=2),
-                                 page.status)
-        response.mimetype = "application/json"
-    elif fmt in page.texts:
-        response = make_response(page.texts[fmt], page.status)
-        response.content_type = f"{offered[fmt]}; charset=utf-8"
-    else:
-        response = make_response(serialize(page.graph, fmt), page.status)
-        response.mimetype = GRAPH_FORMATS[fmt][0]
+    response = RENDERERS[fmt](page, fmt, template, offered)
     response.headers["Vary"] = "Accept"
     response.headers["Access-Control-Allow-Origin"] = "*"
     _add_links(response, offered)
@@ -198,4 +218,3 @@ def respond(page: Page, fmt: str, template: str, validators: Validators | None =
         _set_validators(response, validators, fmt)
         response.make_conditional(request)
     return response
-

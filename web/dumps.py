@@ -19,7 +19,6 @@ very first dump does a request wait for it (``DUMPS_FIRST_WAIT`` seconds, then 5
 from __future__ import annotations
 
 import base64
-import contextlib
 import gzip
 import hashlib
 import json
@@ -29,8 +28,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -49,30 +47,18 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import ServiceUnavailable
 
-from archive import Archive, changelog
+from archive import Archive
 from archive.export import public_graphs
 from archive.followers import Follower
-from archive.store import Store, StoreBackend
-from archive.uris import Uris
+from archive.snapshot import SNAPSHOT, Snapshot, snapshot_of
 from vocab import PREFIXES
 from web.conneg import negotiate
 
 bp = Blueprint("dumps", __name__)
 
 MANIFEST = "manifest.json"
-SNAPSHOT = ".snapshot"
 RETRY_AFTER_FAILURE = 60.0  # seconds before a failed build is tried again
 _log = logging.getLogger(__name__)
-
-
-@dataclass
-class Snapshot:
-    """What a dump is written from: a store that no write changes, and where its log ends."""
-
-    store: StoreBackend
-    base: str
-    uris: Uris
-    sequence: int
 
 
 def _nquads(snapshot: Snapshot, output: IO[bytes], graphs: list) -> None:
@@ -105,38 +91,6 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 def _complete(folder: Path, manifest: dict[str, Any]) -> bool:
     return bool(manifest.get("files")) and all((folder / name).exists()
                                                for name in manifest["files"])
-
-
-@contextlib.contextmanager
-def snapshot_of(archive: Archive, folder: Path) -> Iterator[Snapshot]:
-    """A read-only view of the store as it is now, without holding its write lock.
-
-    The embedded store: a checkpoint in ``folder`` (hard links to the store's immutable
-    files when on the same file system, not a copy of the data), opened read-only and
-    removed afterwards. A store in memory (tests): a copy. A remote engine offers no
-    snapshot over SPARQL: the live store, with the sequence read first, so the dump holds
-    at least every change up to the one it names.
-    """
-    store = archive.store
-    if store.shared:
-        yield Snapshot(store, archive.base, archive.uris, archive.last_sequence())
-        return
-    target = folder / f"{SNAPSHOT}-{secrets.token_hex(4)}"
-    copy: Store
-    if store.path is None:
-        copy = Store(None)
-        with store.lock:
-            copy.apply(list(store.quads()))
-    else:
-        folder.mkdir(parents=True, exist_ok=True)
-        store.backup(target)
-        copy = Store(target, read_only=True)
-    try:
-        yield Snapshot(copy, archive.base, archive.uris, changelog.last_sequence(copy,
-                                                                                archive.uris))
-    finally:
-        copy.close()
-        shutil.rmtree(target, ignore_errors=True)
 
 
 def write_dumps(archive: Archive, folder: Path,

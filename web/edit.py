@@ -25,15 +25,15 @@ from flask import (
     url_for,
 )
 
-from archive import Archive, BadInput
+from archive import BadInput
 from archive.csv_columns import template_csv
-from archive.errors import Conflict, NotFound
+from archive.errors import Conflict, Gone, NotFound
 from archive.history import record_changes
 from archive.suggest import Candidate, suggest
+from web import urls
 from web.edit_form import FIRST, Choice, StatementForm, date_preview, problems_by_field
-from web.services import get_archive, get_index
+from web.services import get_archive, get_index, get_reads
 from web.signin import audit, current_agent, login_required
-from web.things import version_content
 
 bp = Blueprint("edit", __name__, url_prefix="/edit")
 COMPLETE_LIMIT = 12
@@ -96,10 +96,13 @@ def handle_submit(form: StatementForm, record_id: str | None) -> Any:
         return render_form(form, record_id, error.problems, status=422)
     except Conflict as error:
         return render_form(form, record_id, conflict=str(error), status=409)
+    except Gone:  # deleted since the form was loaded
+        assert record_id is not None
+        return to_restore(record_id)
     item = saved[0]
     audit("create" if record_id is None else "update", item.id, item.version)
     flash(f"Saved version {item.version} of “{form.title.strip()}”.", "success")
-    return redirect(url_for("things.statement", record_id=item.id))
+    return redirect(urls.statement(item.id))
 
 
 def text_suggestions(text: str) -> list[dict[str, Any]]:
@@ -131,12 +134,12 @@ def new() -> Any:
     return handle_submit(StatementForm.from_request(request.form), None)
 
 
-def current_state(archive: Archive, record_id: str) -> int | None:
+def current_state(record_id: str) -> int | None:
     """The current version of a record that exists (404 if not); None when it is deleted."""
-    state = archive.state(record_id)
+    state = get_reads().state(record_id)
     if state is None:
         abort(404, description=f"there is no statement '{record_id}'")
-    return None if state[1] == "delete" else state[0]
+    return None if state.deleted else state.version
 
 
 def to_restore(record_id: str) -> Response:
@@ -148,8 +151,7 @@ def to_restore(record_id: str) -> Response:
 @bp.route("/<record_id>", methods=["GET", "POST"])
 @login_required("editor")
 def edit(record_id: str) -> Any:
-    archive = get_archive()
-    version = current_state(archive, record_id)
+    version = current_state(record_id)
     if version is None and request.method == "POST":  # deleted while it was being edited
         return render_form(StatementForm.from_request(request.form), record_id, status=410,
                            conflict="It was deleted while you edited it. Restore a version "
@@ -157,7 +159,7 @@ def edit(record_id: str) -> Any:
     if version is None:
         return to_restore(record_id)
     if request.method == "GET":
-        return render_form(StatementForm.from_record(archive.record(record_id).to_json(),
+        return render_form(StatementForm.from_record(get_reads().record(record_id).to_json(),
                                                      version), record_id)
     return handle_submit(StatementForm.from_request(request.form), record_id)
 
@@ -203,10 +205,10 @@ def suggest_json() -> Response:
 def delete_form(record_id: str) -> Any:
     """Confirm, then delete (a tombstone: the history stays and can be restored)."""
     archive = get_archive()
-    version = current_state(archive, record_id)
+    version = current_state(record_id)
     if version is None:
         return to_restore(record_id)
-    title = archive.record(record_id).title_text()
+    title = get_reads().record(record_id).title_text()
     if request.method == "GET":
         return render_template("edit/delete.html", record_id=record_id, title=title,
                                version=version)
@@ -230,17 +232,16 @@ def delete_form(record_id: str) -> Any:
 @bp.get("/<record_id>/history")
 @login_required("editor")
 def history(record_id: str) -> Any:
-    archive = get_archive()
-    versions = archive.history(record_id)
+    versions = get_reads().history(record_id)
     if not versions:
         abort(404, description=f"there is no statement '{record_id}'")
-    current = archive.state(record_id)
+    current = get_reads().state(record_id)
     return render_template("edit/history.html", record_id=record_id,
                            versions=list(reversed(versions)), current=current,
-                           changes=version_changes(archive, record_id, versions))
+                           changes=version_changes(record_id, versions))
 
 
-def version_changes(archive: Archive, record_id: str, versions: list[Any]
+def version_changes(record_id: str, versions: list[Any]
                     ) -> dict[int, list[Any]]:
     """Version number → the fields it changed from the version with content before it."""
     changes: dict[int, list[Any]] = {}
@@ -248,7 +249,7 @@ def version_changes(archive: Archive, record_id: str, versions: list[Any]
     for version in versions:
         if version.kind == "delete":
             continue
-        current = version_content(archive, record_id, version).to_json()
+        current = get_reads().version(record_id, version).record.to_json()
         if previous is not None:
             changes[version.number] = record_changes(previous, current)
         previous = current
@@ -271,7 +272,7 @@ def restore(record_id: str) -> Any:
         return redirect(url_for("edit.history", record_id=record_id), code=303)
     audit("restore", saved.id, saved.version, f"restored version {wanted}")
     flash(f"Restored version {wanted} as version {saved.version}.", "success")
-    return redirect(url_for("things.statement", record_id=record_id))
+    return redirect(urls.statement(record_id))
 
 
 @bp.get("/csv-template")

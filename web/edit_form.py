@@ -71,6 +71,11 @@ class StatementForm:
     text: str = ""
     summary: str = ""
     source: str = ""
+    # Who may see the record: carried through the form unchanged (hidden fields) until the
+    # form shows them, so that saving a draft from the form never publishes it.
+    status: str = ""
+    access: str = ""
+    embargo: str = ""
     expected_version: int | None = None
     note: str = ""
     first: str = ""  # "day", "month" or "" (ask when a numeric date is ambiguous)
@@ -99,6 +104,8 @@ class StatementForm:
             see_also=_rows(form, "see_also", removed), topics=_rows(form, "topic"),
             text=form.get("text", ""), summary=form.get("summary", ""),
             source=form.get("source", "").strip(),
+            status=form.get("status", ""), access=form.get("access", ""),
+            embargo=form.get("embargo", ""),
             expected_version=int(version) if version.isdigit() else None,
             note=form.get("note", ""),
             first=form.get("first", "") if form.get("first", "") in FIRST else "",
@@ -117,7 +124,9 @@ class StatementForm:
             places=list(data.get("places", [])), references=list(data.get("references", [])),
             see_also=list(data.get("see_also", [])), topics=list(data.get("topics", [])),
             text=data.get("text", ""), summary=data.get("summary", ""),
-            source=data.get("source", ""), expected_version=version)
+            source=data.get("source", ""), status=data.get("status", ""),
+            access=data.get("access", ""), embargo=data.get("embargo", ""),
+            expected_version=version)
 
     def to_record(self) -> dict[str, Any]:
         """The contract JSON for :meth:`archive.Archive.save` (empty fields left out)."""
@@ -131,7 +140,9 @@ class StatementForm:
             "responds_to": [_named_json(n) for n in self.events],
             "places": self.places, "references": self.references, "see_also": self.see_also,
             "topics": self.topics, "text": self.text.strip() or None,
-            "summary": self.summary.strip() or None, "source": self.source or None}
+            "summary": self.summary.strip() or None, "source": self.source or None,
+            "status": self.status or None, "access": self.access or None,
+            "embargo": self.embargo or None}
         if len(data["issuer"]) == 1:
             data["issuer"] = data["issuer"][0]
         return {k: v for k, v in data.items() if v not in (None, "", [])}
@@ -300,7 +311,11 @@ def date_preview(written: str, dayfirst: bool | None = None) -> dict[str, Any]:
         date = parse_date(written, dayfirst)
     except DateError as error:
         hint = f" Try {error.suggestion}." if error.suggestion else ""
-        return {"ok": False, "message": f"{error}.{hint}".replace("..", ".")}
+        return {"ok": False, "message": f"{str(error).rstrip('.')}.{hint}"}
+    if date.uncertain:
+        span = (f"from {date.earliest or 'an open start'} to {date.latest or 'an open end'}")
+        known = f"uncertain, EDTF {date.iso}: {span}"
+    else:
+        known = f"known to the {date.precision}"
     return {"ok": True, "iso": date.iso, "precision": date.precision,
-            "display": date.display(),
-            "message": f"Read as {date.display()} (known to the {date.precision})"}
+            "display": date.display(), "message": f"Read as {date.display()} ({known})"}

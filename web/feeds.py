@@ -14,9 +14,11 @@ from rdflib.namespace import DCTERMS
 
 from archive import Archive, Gone
 from archive.followers import Derived
+from archive.uris import CONCEPT_KINDS, RESOURCE_KINDS
+from web import urls
+from web.labels import date_text
 from web.oai import HarvestLog, harvest_log, stamp
 from web.services import get_archive, get_follower
-from web.things import CONCEPT_KINDS, RESOURCE_KINDS, VOCAB_NAMES, date_text
 
 bp = Blueprint("feeds", __name__)
 
@@ -34,19 +36,16 @@ def sitemap_entries(archive: Archive, log: HarvestLog) -> list[Entry]:
     for record_id in sorted(log.by_record):
         change = log.latest(record_id)
         if change is not None and not change.deleted:
-            entries.append((url_for("things.statement", record_id=record_id, _external=True),
-                            change.time))
+            entries.append((urls.statement(record_id, external=True), change.time))
     for kind in RESOURCE_KINDS:
         for uri, _ in archive.resources.names(kind):
-            entries.append((url_for("things.thing", kind=kind, slug=str(uri).rsplit("/", 1)[-1],
-                                    _external=True), None))
+            entries.append((urls.thing(kind, str(uri).rsplit("/", 1)[-1], external=True),
+                            None))
     for kind in CONCEPT_KINDS:
         for concept in archive.thesauri[kind]:
-            entries.append((url_for("things.thing", kind=kind, slug=concept.slug,
-                                    _external=True), None))
-    entries.append((url_for("things.vocabulary_index", _external=True), None))
-    entries += [(url_for("things.vocabulary", name=name, _external=True), None)
-                for name in VOCAB_NAMES]
+            entries.append((urls.thing(kind, concept.slug, external=True), None))
+    entries.append((urls.vocabulary(external=True), None))
+    entries += [(urls.vocabulary(name, external=True), None) for name in urls.VOCAB_NAMES]
     return entries
 
 
@@ -176,16 +175,16 @@ def add(parent: etree._Element, name: str, text: str | None = None, **attrs: str
 
 def feed_entry(entry: etree._Element, archive: Archive, log: HarvestLog, record_id: str
                ) -> None:
-    graph = archive.record_graph(record_id)
+    content = archive.read.current(record_id)
+    graph, record = content.graph, content.record
     uri = archive.uris.statement(record_id)
-    record = archive.mapper.from_rdf(graph, uri)
     first = log.changes[log.by_record[record_id][0] - 1]
     add(entry, "id", str(uri))
     add(entry, "title", record.title_text())
     add(entry, "published", stamp(first.time))
     add(entry, "updated", stamp(log.latest(record_id).time))
     add(entry, "link", rel="alternate", type="text/html",
-        href=url_for("things.statement", record_id=record_id, _external=True))
+        href=urls.statement(record_id, external=True))
     for issuer in record.issuers:
         add(add(entry, "author"), "name", issuer.name)
     if record.type:

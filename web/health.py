@@ -21,7 +21,7 @@ bp = Blueprint("health", __name__)
 def report() -> tuple[dict[str, Any], int]:
     """The health document and its HTTP status."""
     archive, index = current_app.extensions["archive"], current_app.extensions["index"]
-    store = {"kind": "remote" if archive.store.shared else "embedded"}
+    store = {"kind": "remote" if archive.remote else "embedded"}
     try:
         index.keep_up()
         last = archive.last_sequence()

@@ -22,10 +22,11 @@ from email.utils import format_datetime
 
 from flask import Blueprint, Response, abort, request, url_for
 
-from archive import Archive
 from archive.history import Version
+from archive.reads import Reads
 from archive.record import ID_PATTERN
-from web.services import get_archive
+from web import urls
+from web.services import get_reads
 
 bp = Blueprint("memento", __name__)
 
@@ -84,7 +85,7 @@ def select(versions: Sequence[Version], wanted: datetime) -> Version:
 # Links -----------------------------------------------------------------------------------
 
 def original_url(record_id: str) -> str:
-    return url_for("things.statement", record_id=record_id, _external=True)
+    return urls.statement(record_id, external=True)
 
 
 def timemap_url(record_id: str) -> str:
@@ -92,8 +93,7 @@ def timemap_url(record_id: str) -> str:
 
 
 def memento_url(record_id: str, number: int, **args: str) -> str:
-    return url_for("things.version", record_id=record_id, number=number, _external=True,
-                   **args)
+    return urls.version(record_id, number, external=True, **args)
 
 
 def _link(target: str, rels: list[str], **params: str) -> str:
@@ -190,17 +190,17 @@ def as_memento(response: Response, record_id: str, versions: Sequence[Version],
 
 # TimeMap ---------------------------------------------------------------------------------
 
-def history_of(archive: Archive, record_id: str) -> list[Version]:
+def history_of(reads: Reads, record_id: str) -> list[Version]:
     """Every version of a statement the asker may see (404 for an unknown id)."""
     if not ID_PATTERN.match(record_id):
         abort(404)
-    return archive.history(record_id)  # NotFound for an unknown id
+    return reads.history(record_id)  # NotFound for an unknown id
 
 
 @bp.get("/timemap/<record_id>")
 def timemap(record_id: str) -> Response:
     """Every Memento of a statement, in application/link-format (§5.1, RFC 6690)."""
-    versions = history_of(get_archive(), record_id)
+    versions = history_of(get_reads(), record_id)
     lines = [_link(original_url(record_id), ["original", "timegate"]),
              timemap_link(record_id, versions, rel="self")]
     last = len(versions) - 1

@@ -21,16 +21,16 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, current_app, request, url_for
 from lxml import etree
-from rdflib import RDFS, Graph, URIRef
+from rdflib import URIRef
 
 from archive import Archive
 from archive.changelog import now
 from web import oai_formats
+from web.labels import label_of
 from web.oai_formats import OAI_DC_NS, OAI_DC_SCHEMA, RDF_NS, XSI_NS
 from web.oai_log import SET_KINDS, HarvestLog, harvest_log
 from web.oai_records import RecordTriples, record_reader
 from web.services import get_archive
-from web.things import label_of
 
 bp = Blueprint("oai", __name__)
 
@@ -318,10 +318,7 @@ def list_sets(root: etree._Element, arguments: dict[str, str]) -> None:
 
 
 def set_label(archive: Archive, uri: URIRef) -> str:
-    graph = Graph()
-    for triple in archive.store.triples(uri, uri, RDFS.label):
-        graph.add(triple)
-    return label_of(graph, uri)
+    return label_of(archive.read.labels(uri), uri)
 
 
 def resolve_identifier(log: HarvestLog, identifier: str) -> str:

@@ -88,7 +88,7 @@ def oai_dc(record: RecordTriples, uri: str, rights: str, concepts: Mapping[str, 
 
 
 def label(concepts: Mapping[str, Concept], record: RecordTriples, term: Object) -> str:
-    """A display label (as ``web.things.label_of``): the thesaurus label, rdfs:label,
+    """A display label (as ``web.labels.label_of``): the thesaurus label, rdfs:label,
     skos:prefLabel or title, else the URI's last part."""
     concept = concepts.get(term.value) if isinstance(term, ox.NamedNode) else None
     if concept is not None:

@@ -17,7 +17,6 @@ from typing import NamedTuple
 
 from flask import Flask
 from rdflib import Graph, URIRef
-from rdflib.namespace import PROV
 
 from archive import Archive
 from archive.changelog import Change
@@ -146,60 +145,33 @@ def read_log(archive: Archive, after: int, last: int) -> list[Entry | None]:
             Entry(c.record_id, c.kind, micros(c.time), c.version, c.agent)
             for c in archive.changes(after, last - after)]
         return found + [None] * (last - after - len(found))
-    uris = archive.uris
-    solutions = archive.store.query(f"""
-        SELECT ?n ?r ?k ?t ?v ?a WHERE {{ GRAPH <{uris.changes}> {{
-          ?c <{RA.sequence}> ?n ; <{RA.changedRecord}> ?r ; <{RA.changeKind}> ?k ;
-             <{PROV.atTime}> ?t ; <{RA.version}> ?v ; <{PROV.wasAssociatedWith}> ?a .
-          FILTER(?n > {int(after)} && ?n <= {int(last)}) }} }}""")
     entries: list[Entry | None] = [None] * (last - after)
     times: dict[str, int] = {}
-    agents: dict[str, str] = {}
     kinds: dict[str, str] = {}
-    for n, r, k, t, v, a in solutions:  # type: ignore[attr-defined]
-        record = r.value
-        time = times.get(t.value)
+    for sequence, record_id, kind, text, version, agent in archive.scan_changes(after, last):
+        time = times.get(text)
         if time is None:
-            time = times[t.value] = micros(datetime.fromisoformat(
-                t.value.replace("Z", "+00:00")))
-        agent = agents.get(a.value)
-        if agent is None:
-            agent = agents[a.value] = uris.agent_name(a.value)
-        entries[int(n.value) - after - 1] = Entry(
-            uris.record_id(record) or record, kinds.setdefault(k.value, k.value), time,
-            int(v.value.rsplit("/", 1)[-1]), agent)
+            time = times[text] = micros(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        entries[sequence - after - 1] = Entry(record_id, kinds.setdefault(kind, kind), time,
+                                              version, agent)
     return entries
 
 
 def record_sets(archive: Archive, record_ids: set[str]) -> dict[str, list[str]]:
-    """The setSpecs of records: from their graph, or the last content of a deleted one.
-
-    One row per graph: the store looks each graph's long name up once, not once per set.
-    """
-    if not record_ids:
-        return {}
-    kinds = " ".join(f'(<{predicate}> "{prefix}")'
-                     for prefix, (_, predicate, _) in SET_KINDS.items())
-    pattern = f"GRAPH ?g {{ ?g ?p ?o }} VALUES (?p ?k) {{ {kinds} }}"
-    if len(record_ids) <= SCAN_LIMIT:
-        graphs = " ".join(f"<{archive.uris.statement(r)}>" for r in sorted(record_ids))
-        pattern = f"VALUES ?g {{ {graphs} }} {pattern}"
-    query = (f"SELECT ?g (GROUP_CONCAT(CONCAT(?k, ' ', STR(?o)); separator='\\n') AS ?s) "
-             f"WHERE {{ {pattern} }} GROUP BY ?g")
+    """The setSpecs of records: from their graph, or the last content of a deleted one."""
+    links = archive.read.links_of(record_ids, {prefix: predicate for prefix, (_, predicate, _)
+                                               in SET_KINDS.items()}, SCAN_LIMIT)
     found: dict[str, list[str]] = {}
-    specs: dict[str, str | None] = {}  # "kind value" → setSpec (a few thousand values)
+    specs: dict[tuple[str, str], str | None] = {}  # (kind, value) → setSpec (a few thousand)
     uris = archive.uris
-    for g, joined in archive.store.query(query):  # type: ignore[attr-defined]
-        record_id = uris.record_id(g.value)
-        if record_id in record_ids:
-            found[record_id] = []
-            for item in joined.value.split("\n"):
-                if item not in specs:
-                    kind, _, value = item.partition(" ")
-                    parts = uris.split(value)
-                    specs[item] = f"{kind}:{parts[1]}" if parts else None
-                if specs[item]:
-                    found[record_id].append(specs[item])
+    for record_id, pairs in links.items():
+        found[record_id] = []
+        for pair in pairs:
+            if pair not in specs:
+                parts = uris.split(pair[1])
+                specs[pair] = f"{pair[0]}:{parts[1]}" if parts else None
+            if specs[pair]:
+                found[record_id].append(specs[pair])  # type: ignore[arg-type]
     for record_id in record_ids - set(found):
         found[record_id] = sorted(graph_sets(archive, last_content(archive, record_id),
                                              archive.uris.statement(record_id)))

@@ -22,12 +22,12 @@ from flask import Flask
 from rdflib.namespace import SKOS
 
 from archive import Archive
-from archive.bulk_read import Graphs, Subject, Term, record_triples
+from archive.bulk_read import Graphs, Subject, Term
 from archive.followers import Follower
+from archive.uris import CONCEPT_KINDS
 from vocab import RA
 from vocab.thesaurus import Concept
 from web.services import get_follower
-from web.things import CONCEPT_KINDS
 
 PREF_LABEL = str(SKOS.prefLabel)
 #: Resource graphs kept between pages at most (a few hundred bytes each).
@@ -113,8 +113,7 @@ class RecordReader(Follower):
             if sum(map(len, self.resources.values())) > RESOURCES_KEPT:
                 self.resources = {}
             resources = self.resources.setdefault(skip, Graphs())
-        found = record_triples(self.archive.store, self.archive.uris, record_ids, skip,
-                               resources)
+        found = self.archive.read.record_triples(record_ids, skip, resources)
         return {record_id: RecordTriples(self.with_concept_labels(triples))
                 for record_id, triples in found.items()}
 
@@ -133,7 +132,7 @@ class RecordReader(Follower):
 
 
 def thesaurus_concepts(archive: Archive) -> dict[str, Concept]:
-    """Each thesaurus concept by its URI, where ``web.things`` would find it: in the
+    """Each thesaurus concept by its URI, where ``web.labels`` would find it: in the
     thesaurus its URI's kind names (the thesauri are fixed while the archive is open)."""
     found = {}
     for kind in CONCEPT_KINDS:

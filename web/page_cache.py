@@ -189,8 +189,7 @@ def cacheable_request() -> bool:
     endpoint = request.endpoint
     if endpoint not in STORE_PAGES and endpoint not in INDEX_PAGES:
         return False
-    if endpoint in INDEX_PAGES and getattr(current_app.extensions["archive"].store, "shared",
-                                           False):
+    if endpoint in INDEX_PAGES and current_app.extensions["archive"].remote:
         return False  # another process's write reaches this index between two requests
     if "Authorization" in request.headers:
         return False

@@ -27,7 +27,7 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from lxml import etree
 
 from archive import Archive, Gone
-from archive.bulk_read import Triple, graph_triples
+from archive.bulk_read import Triple
 from archive.changelog import now
 from archive.record import ID_PATTERN
 from web.etags import statement_etag
@@ -62,20 +62,19 @@ def ntriples(triples: Iterable[Triple]) -> bytes:
 
 def graph_texts(archive: Archive, record_ids: Iterable[str]) -> dict[str, bytes]:
     """The synced representation of each statement, its graph read a batch per query."""
-    names = {str(archive.uris.statement(r)): r for r in record_ids}
-    graphs = graph_triples(archive.store, names)
-    return {record_id: ntriples(graphs.get(name, [])) for name, record_id in names.items()}
+    return {record_id: ntriples(triples)
+            for record_id, triples in archive.read.statement_triples(record_ids).items()}
 
 
 def representation(archive: Archive, record_id: str) -> tuple[bytes, int]:
     """The current graph of a statement as sorted N-Triples, with its version (NotFound,
     or Gone for a deleted statement)."""
-    state = archive.state(record_id)
+    state = archive.read.state(record_id)
     if state is None:
         abort(404)
-    if state[1] == "delete":
+    if state.deleted:
         raise Gone(f"statement '{record_id}' was deleted")
-    return graph_texts(archive, [record_id])[record_id], state[0]
+    return graph_texts(archive, [record_id])[record_id], state.version
 
 
 @bp.get("/statements/<record_id>/graph.nt")

@@ -25,7 +25,7 @@ from search.schema import FACETS
 from search.searching import MAX_PAGE_SIZE
 from web import citations
 from web.conneg import CITATION_FORMATS
-from web.services import get_archive, get_index
+from web.services import get_index, get_reads
 from web.spreadsheet import safe_cell
 
 bp = Blueprint("search_views", __name__)
@@ -220,7 +220,7 @@ def download_csv() -> Response:
 def download_citations(fmt: str) -> Response:
     """The results of a search as citations (CSL-JSON, RIS or BibTeX; see web/citations.py)."""
     args = {k: v for k, v in query_args().items() if k not in ("page", "page_size")}
-    items = citations.hit_citations(get_archive(), all_hits(args))
+    items = citations.hit_citations(get_reads(), all_hits(args))
     response = Response(citations.WRITERS[fmt](items),
                         content_type=f"{CITATION_FORMATS[fmt]}; charset=utf-8")
     response.headers["Content-Disposition"] = \

@@ -3,7 +3,8 @@ and the app's followers of the change log by name.
 
 ``create_app`` opens them once and ``install`` hangs them on the app; a view asks for them
 with ``get_archive()``, ``get_index()`` or ``get_auth()`` (Flask's ``db.py`` pattern), so no
-blueprint imports the app factory.
+blueprint imports the app factory. A view reads records through ``get_reads()``, the
+archive's read model for whoever asks: the one place a viewer is to be given.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from flask import Flask, current_app
 
 from archive import Archive
 from archive.followers import Follower
+from archive.reads import Reads
 from search import SearchIndex
 from web.auth import AuthStore
 
@@ -26,6 +28,11 @@ def install(app: Flask, archive: Archive, index: SearchIndex) -> None:
 def get_archive() -> Archive:
     """The archive of the current app."""
     return current_app.extensions["archive"]
+
+
+def get_reads() -> Reads:
+    """What the current request may read of the archive (today: every record)."""
+    return get_archive().read
 
 
 def get_index() -> SearchIndex:

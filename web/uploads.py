@@ -33,6 +33,7 @@ from archive.errors import ArchiveError
 from archive.ingest import FORMATS, format_of, read_file
 from archive.record import parse_record
 from archive.writes import Payload
+from vocab.thesaurus import normalize_label
 from web.auth import AuthStore, Principal
 from web.services import get_archive, get_auth
 from web.signin import current_agent, login_required
@@ -138,10 +139,18 @@ def new_names(archive: Archive, payloads: list[Payload]) -> dict[str, list[str]]
     """The issuers, events and places the checked file names that the archive does not
     hold yet (storing it creates them), by kind, each name once, in the file's order."""
     found: dict[str, dict[str, str]] = {"issuers": {}, "events": {}, "places": {}}
+    named: dict[str, set[str]] = {"issuers": set(), "events": set(), "places": set()}
 
-    def note(kind: str, name: str | None) -> None:
-        if name and archive.resources.find(kind, name) is None:
-            found[kind].setdefault(name.casefold(), name)
+    def note(kind: str, name: str | None, alt_names: list[str] | None = None) -> None:
+        """Note a name unless it, or another name of the same thing, is known already or
+        named earlier in the file (as the write resolves names, in the file's order)."""
+        if not name:
+            return
+        names = [name, *(alt_names or [])]
+        keys = {normalize_label(n) for n in names}
+        if not keys & named[kind] and not any(archive.resources.find(kind, n) for n in names):
+            found[kind].setdefault(normalize_label(name), name)
+        named[kind] |= keys
 
     for payload in payloads:
         record, _ = parse_record(payload.data)
@@ -149,10 +158,10 @@ def new_names(archive: Archive, payloads: list[Payload]) -> dict[str, list[str]]
             continue
         for agent in record.issuers:
             if not agent.uri or not archive.uris.split(agent.uri):
-                note("issuers", agent.name)
+                note("issuers", agent.name, agent.alt_names)
             note("issuers", agent.part_of)
         for event in record.responds_to:
-            note("events", event.name)
+            note("events", event.name, event.alt_names)
             note("places", event.place)
         for place in record.places:
             note("places", place)
