@@ -24,7 +24,7 @@ THINGS = [f"statements/{SEED}", EVENT, "issuers/us-human-rights-network", "treat
 #: Triples in each thing's graph over the sample (its own, its links, labels).
 TRIPLES = {f"statements/{SEED}": 64, EVENT: 77, "issuers/us-human-rights-network": 10,
            "treaties/udhr": 282, "topics/multilateralism": 169, "places/united-states": 79,
-           "types/press-statement": 72, "issuer-kinds/network": 18, "vocab": 247,
+           "types/press-statement": 72, "issuer-kinds/network": 18, "vocab": 281,
            "vocab/treaties": 838}
 RDF_TYPES = {"text/turtle": "turtle", "application/ld+json": "json-ld",
              "application/rdf+xml": "xml", "application/n-triples": "nt"}

@@ -221,7 +221,7 @@ def test_void_statistics_are_the_same_on_both_backends(make_archive, sample_stat
     embedded = make_archive(sample_statements)
     remote = make_archive(sample_statements, backend="virtuoso")
     expected = statistics(embedded)
-    assert (expected["entities"], len(expected["classes"])) == (210, 13)
+    assert (expected["entities"], len(expected["classes"])) == (218, 13)
     assert statistics(remote) == expected
     assert statistics(embedded, listed_limit=0) == expected
     assert statistics(remote, listed_limit=0) == expected
