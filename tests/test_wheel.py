@@ -161,7 +161,7 @@ def _answers(served: str) -> None:
         "query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s a ?type } }"},
         headers={"Accept": "application/sparql-results+json"}, timeout=60)
     assert sparql.status_code == 200, sparql.text[:500]
-    assert int(sparql.json()["results"]["bindings"][0]["n"]["value"]) == 1034  # the sample
+    assert int(sparql.json()["results"]["bindings"][0]["n"]["value"]) == 1042  # the sample
     search = requests.get(served + "api/search", params={"q": "human rights"}, timeout=60)
     assert search.status_code == 200, search.text[:500]
     assert search.json()["total"] == 146
