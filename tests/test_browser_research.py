@@ -175,8 +175,10 @@ def test_sparql_results_have_a_shareable_address(open_page: Any) -> None:
     page.goto("/sparql")
     page.get_by_role("button", name="Run query").click()
     page.locator(".sparql-results").wait_for()
+    # the page script puts the GET twin in the address bar once the page has loaded
+    page.wait_for_url(lambda url: "query=" in url, timeout=10_000)
     rows = page.locator(".sparql-table tbody tr").count()
-    assert rows > 0 and "query=" in page.url  # the address bar now holds the query
+    assert rows > 0
     other = open_page()
     other.goto(page.url)
     assert other.locator(".sparql-table tbody tr").count() == rows

@@ -206,6 +206,9 @@ def test_the_cache_can_be_turned_off(make_app: Any,
 def test_responses_that_set_cookies_or_are_private_are_never_stored() -> None:
     assert storable(Response("x", headers={"Vary": "Accept, Cookie"}))
     assert not storable(Response("x", headers={"Set-Cookie": "session=1"}))
+    assert not storable(Response("x", headers=[("Set-Cookie", "lang=fr"),
+                                               ("Set-Cookie", "session=1")]))
+    assert storable(Response("x", headers={"Set-Cookie": "lang=fr; Path=/"}))
     assert not storable(Response("x", headers={"Cache-Control": "private"}))
     assert not storable(Response("x", headers={"Cache-Control": "no-store"}))
     assert not storable(Response("x", headers={"Vary": "*"}))

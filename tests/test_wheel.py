@@ -5,7 +5,8 @@ data file the package leaves out is still found. Here the wheel is built from a 
 tree, installed with pip into a new environment outside it (no system site-packages; the
 dependencies pinned to the versions of the test environment, so that pip's cache serves
 them), and its ``rights-archive`` command creates the sample archive and serves it from a
-folder that is not the source tree, answering the home page, SPARQL and the search API.
+folder that is not the source tree, answering the home page (also in French and Arabic, from
+the compiled catalogues in the wheel), SPARQL and the search API.
 """
 
 from __future__ import annotations
@@ -157,6 +158,11 @@ def _answers(served: str) -> None:
     home = requests.get(served, timeout=60)
     assert home.status_code == 200, home.text[:500]
     assert "<html" in home.text.lower()
+    french = requests.get(served, params={"lang": "fr"}, timeout=60)
+    assert '<html lang="fr" dir="ltr">' in french.text
+    assert "Rechercher dans le texte intégral de chaque déclaration" in french.text
+    arabic = requests.get(served + "about", headers={"Accept-Language": "ar"}, timeout=60)
+    assert '<html lang="ar" dir="rtl">' in arabic.text and "حول هذا الأرشيف" in arabic.text
     sparql = requests.get(served + "sparql", params={
         "query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s a ?type } }"},
         headers={"Accept": "application/sparql-results+json"}, timeout=60)

@@ -30,6 +30,7 @@ from web import (
     followers,
     health,
     home,
+    i18n,
     memento,
     oai,
     oai_log,
@@ -82,11 +83,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 #: What the app is made of, in order: each module's ``init_app(app)`` runs (its request
 #: hooks, its followers) and its blueprint ``bp`` is registered. The page cache comes first
-#: (a page served from memory skips the other hooks), the security headers and CSRF check
-#: before any view, the followers before the views that read what they keep up. A new
-#: route: a module with a ``bp``, added here.
+#: (a page served from memory skips the other hooks), then the interface language (its
+#: catalogues; ``Vary`` and the cookie), the security headers and CSRF check before any
+#: view, the followers before the views that read what they keep up. A new route: a module
+#: with a ``bp``, added here.
 PARTS: tuple[ModuleType, ...] = (
-    page_cache, date_filters, home, security, signin, api, followers,
+    page_cache, date_filters, i18n, home, security, signin, api, followers,
     things, memento, oai, void, dumps, feeds, resourcesync, health, sparql,
     search_views, search_feed, browse, edit, uploads, reconcile,
 )

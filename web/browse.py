@@ -14,16 +14,17 @@ from flask import Blueprint, abort, render_template, request, url_for
 
 from archive import Archive
 from web import urls
+from web.i18n import N_, term
 from web.services import get_archive, get_index
 
 bp = Blueprint("browse", __name__)
 
 #: URL kind → (search facet, heading, one item, what its count means)
 KINDS: dict[str, tuple[str, str, str, str]] = {
-    "treaties": ("treaty", "Treaties and instruments", "treaty", "statements citing it"),
-    "issuers": ("issuer", "Issuers", "issuer", "statements issued"),
-    "events": ("event", "Events", "event", "responses"),
-    "topics": ("topic", "Topics", "topic", "statements"),
+    "treaties": ("treaty", N_("Treaties and instruments"), "treaty", N_("statements citing it")),
+    "issuers": ("issuer", N_("Issuers"), "issuer", N_("statements issued")),
+    "events": ("event", N_("Events"), "event", N_("responses")),
+    "topics": ("topic", N_("Topics"), "topic", N_("statements")),
 }
 
 
@@ -82,5 +83,5 @@ def listing(kind: str) -> str:
         items.sort(key=lambda i: i["label"].casefold())
     used = [i for i in items if i["count"]]
     unused = [i for i in items if not i["count"]]
-    return render_template("browse.html", kind=kind, heading=heading, singular=singular,
-                           meaning=meaning, used=used, unused=unused, order=order)
+    return render_template("browse.html", kind=kind, heading=term(heading), singular=singular,
+                           meaning=term(meaning), used=used, unused=unused, order=order)

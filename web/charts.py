@@ -12,7 +12,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
+
+from web.i18n import N_
 
 TIMELINE_WIDTH, TIMELINE_HEIGHT = 640, 180
 YEAR_LABEL_SPACE = 48  # a year is ~28 units wide at 12px, ~42 at 18px (phones), plus a gap
@@ -25,8 +28,10 @@ GRAPH_X = (214, 248, 392, 426)
 NARROW_WIDTH, NARROW_LABEL, NARROW_DOTS = 360, 22, (14, 188)
 GRAPH_ORDER = ("issuers", "events", "types", "places", "see_also", "treaties", "topics")
 Row = tuple[str, Mapping[str, Any] | None]  # (role, item); None: the role's heading
-ROLE_NAMES = {"issuers": "issuer", "events": "responds to", "treaties": "cites",
-              "topics": "topic", "places": "place", "types": "type", "see_also": "see also"}
+#: A role's heading in the relation graph, in the interface language where it is drawn.
+ROLE_NAMES = {"issuers": N_("issuer"), "events": N_("responds to"), "treaties": N_("cites"),
+              "topics": N_("topic"), "places": N_("place"), "types": N_("type"),
+              "see_also": N_("see also")}
 
 
 def _chart_id(kind: str, title: str) -> str:
@@ -178,7 +183,8 @@ def _graph_svg(layout: str, title: str, desc: str, width: int, height: float,
         f'role="group" width="{width}" height="{height:.0f}" '
         f'viewBox="0 0 {width} {height:.0f}" aria-labelledby="{ident}-t" '
         f'aria-describedby="{ident}-d">',
-        f'<title id="{ident}-t">Relations of “{escape(title)}”</title>',
+        f'<title id="{ident}-t">{escape(gettext("Relations of “%(title)s”", title=title))}'
+        '</title>',
         f'<desc id="{ident}-d">{escape(desc)}</desc>', *parts, "</svg>"])
 
 
@@ -186,7 +192,8 @@ def _graph_more(hidden: int, width: int, height: float) -> list[str]:
     if hidden <= 0:
         return []
     return [f'<text class="more" x="{width / 2:.0f}" y="{height - 10:.0f}" '
-            f'text-anchor="middle">and {hidden} more, listed above</text>']
+            f'text-anchor="middle">'
+            f'{escape(gettext("and %(num)s more, listed above", num=hidden))}</text>']
 
 
 def _graph_columns(nodes: Sequence[tuple[str, Mapping[str, Any]]]) -> list[list[Row]]:
@@ -223,7 +230,8 @@ def _graph_rows(rows: Sequence[Row], dot: float, text_x: float, anchor: str, top
     for role, item in rows:
         if item is None:
             parts.append(f'<text class="role" x="{text_x}" y="{y + 14:.0f}" '
-                         f'text-anchor="{anchor}">{escape(ROLE_NAMES.get(role, role))}</text>')
+                         f'text-anchor="{anchor}">{escape(gettext(ROLE_NAMES.get(role, role)))}'
+                         '</text>')
             y += GRAPH_HEADING
             continue
         cy = y + GRAPH_ROW / 2

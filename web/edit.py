@@ -24,6 +24,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 
 from archive import BadInput
 from archive.csv_columns import template_csv
@@ -101,7 +102,8 @@ def handle_submit(form: StatementForm, record_id: str | None) -> Any:
         return to_restore(record_id)
     item = saved[0]
     audit("create" if record_id is None else "update", item.id, item.version)
-    flash(f"Saved version {item.version} of “{form.title.strip()}”.", "success")
+    flash(gettext("Saved version %(number)s of “%(title)s”.", number=item.version,
+                  title=form.title.strip()), "success")
     return redirect(urls.statement(item.id))
 
 
@@ -144,7 +146,8 @@ def current_state(record_id: str) -> int | None:
 
 def to_restore(record_id: str) -> Response:
     """Where an edit or delete of a deleted statement goes: its versions, to restore one."""
-    flash("This statement is deleted: restore one of its versions to edit it again.", "info")
+    flash(gettext("This statement is deleted: restore one of its versions to edit it again."),
+          "info")
     return redirect(url_for("edit.history", record_id=record_id), code=303)
 
 
@@ -154,8 +157,9 @@ def edit(record_id: str) -> Any:
     version = current_state(record_id)
     if version is None and request.method == "POST":  # deleted while it was being edited
         return render_form(StatementForm.from_request(request.form), record_id, status=410,
-                           conflict="It was deleted while you edited it. Restore a version "
-                                    "from its versions page, then apply your changes again.")
+                           conflict=gettext("It was deleted while you edited it. Restore a "
+                                            "version from its versions page, then apply your "
+                                            "changes again."))
     if version is None:
         return to_restore(record_id)
     if request.method == "GET":
@@ -225,7 +229,8 @@ def delete_form(record_id: str) -> Any:
                                version=version, conflict=f"The note {error.problems[0].message}.",
                                note=note), 422
     audit("delete", saved.id, saved.version)
-    flash(f"Deleted “{title}”. Its versions stay and can be restored.", "success")
+    flash(gettext("Deleted “%(title)s”. Its versions stay and can be restored.", title=title),
+          "success")
     return redirect(url_for("edit.history", record_id=record_id))
 
 
@@ -266,12 +271,13 @@ def restore(record_id: str) -> Any:
         saved = get_archive().restore(record_id, int(wanted), agent=agent_name(),
                                       note=request.form.get("note", ""))
     except (BadInput, NotFound) as error:
-        message = error.problems[0].message if isinstance(error, BadInput) else str(error)
-        flash(f"Not restored: {'the note ' if isinstance(error, BadInput) else ''}{message}.",
-              "error")
+        reason = f"the note {error.problems[0].message}" if isinstance(error, BadInput) \
+            else str(error)
+        flash(gettext("Not restored: %(reason)s.", reason=reason), "error")
         return redirect(url_for("edit.history", record_id=record_id), code=303)
     audit("restore", saved.id, saved.version, f"restored version {wanted}")
-    flash(f"Restored version {wanted} as version {saved.version}.", "success")
+    flash(gettext("Restored version %(wanted)s as version %(number)s.", wanted=wanted,
+                  number=saved.version), "success")
     return redirect(urls.statement(record_id))
 
 

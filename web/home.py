@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
+from flask_babel import gettext
 from werkzeug.routing import BuildError
 
 from archive.errors import ArchiveError
@@ -63,7 +64,8 @@ def index() -> str:
     return render_template(
         "home.html", newest=everything.results, total=everything.total, figures=figures,
         years=years, first_year=min(years, default=None), last_year=max(years, default=None),
-        timeline=charts.timeline(years, "Statements per year", width=HOME_TIMELINE_WIDTH),
+        timeline=charts.timeline(years, gettext("Statements per year"),
+                                 width=HOME_TIMELINE_WIDTH),
         entries=entry_points(archive, facets, ENTRY_POINTS))
 
 

@@ -7,11 +7,15 @@ same scheme, host, script root (``SCRIPT_NAME``), path and query string — ever
 routes it, not the URL they add up to, since ``SCRIPT_NAME=/topics`` with path ``/`` is
 the home page at the URL of ``/topics/`` — and the same ``Accept``, ``Accept-Datetime``,
 ``Accept-Language``, ``Accept-Encoding`` and ``Cookie`` headers (a response that varies on
-any other header is not kept). Entries live in one LRU bounded in entries
-and in bytes, and all go when the position moves (any write).
+any other header is not kept), and the same interface language (web/i18n.py: a page in
+French is never served to someone asking English, however the language was chosen).
+Entries live in one LRU bounded in entries and in bytes, and all go when the position moves
+(any write).
 
 Never cached: requests with a session cookie or an ``Authorization`` header (signed-in
-pages carry the user's name, forms and CSRF token), responses that set a cookie, say
+pages carry the user's name, forms and CSRF token), responses that set a cookie (but the
+``lang`` cookie of a ``?lang=``, which is left out of the entry and set again from each
+request, see :data:`REQUEST_COOKIES`), say
 ``no-store``/``private`` or vary on ``*``, anything but a complete ``200``, and every
 endpoint not listed below (the API, SPARQL, OAI-PMH, feeds, forms). Settings
 (web/settings.py): ``PAGE_CACHE`` (on), ``PAGE_CACHE_ENTRIES`` and ``PAGE_CACHE_BYTES``
@@ -29,6 +33,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request, request_finished
 
 from archive.followers import Follower
+from web.i18n import chosen_language
 
 #: Pages that depend only on the store (and the deployed code and vocabulary).
 STORE_PAGES = frozenset({"things.statement", "things.version", "things.thing",
@@ -37,6 +42,10 @@ STORE_PAGES = frozenset({"things.statement", "things.version", "things.thing",
 #: Pages that also read the search index.
 INDEX_PAGES = frozenset({"search_views.page", "home.index", "browse.listing",
                          "things.similar"})
+#: Cookies a kept response may set: each is set again from the request it answers (by an
+#: ``after_request`` hook, which runs for a page served from memory too), so the entry
+#: leaves them out. web/i18n.py sets ``lang`` from ``?lang=``, which is in the key.
+REQUEST_COOKIES = frozenset({"lang"})
 #: The request headers a key holds: every response kept varies on some of these only.
 KEY_HEADERS = ("accept", "accept-datetime", "accept-encoding", "accept-language", "cookie")
 Position = tuple[int, ...]
@@ -83,8 +92,8 @@ class PageCache:
         return len(self._entries)
 
     @staticmethod
-    def key(url: str, headers: Mapping[str, str]) -> Key:
-        return url, tuple(headers.get(name, "") for name in KEY_HEADERS)
+    def key(url: str, headers: Mapping[str, str], language: str = "") -> Key:
+        return url, (language, *(headers.get(name, "") for name in KEY_HEADERS))
 
     def get(self, position: Position, key: Key) -> Entry | None:
         """The response stored under ``key`` at ``position`` (None: none yet)."""
@@ -201,7 +210,7 @@ def _answer_from_cache() -> Response | None:
         return None
     cache: PageCache = current_app.extensions["page_cache"]
     g.page_cache_position = where = position()
-    g.page_cache_key = key = cache.key(routing(), request.headers)
+    g.page_cache_key = key = cache.key(routing(), request.headers, chosen_language())
     entry = cache.get(where, key)
     if entry is None:
         return None
@@ -226,16 +235,20 @@ def _store(app: Flask, response: Response, **_: Any) -> None:
         return
     if not storable(response) or position() != where:
         return
-    entry = Entry(response.status_code, tuple(response.headers.items()), response.get_data())
+    headers = tuple((name, value) for name, value in response.headers.items()
+                    if name.lower() != "set-cookie")
+    entry = Entry(response.status_code, headers, response.get_data())
     app.extensions["page_cache"].put(where, g.page_cache_key, entry)
 
 
 def storable(response: Response) -> bool:
     """Whether ``response`` may be kept for other readers: a complete 200 that sets no
-    cookie, is neither private nor no-store, and varies on no header outside the key."""
+    cookie but those of :data:`REQUEST_COOKIES`, is neither private nor no-store, and varies
+    on no header outside the key."""
     if response.status_code != 200 or response.direct_passthrough or response.is_streamed:
         return False
-    if "Set-Cookie" in response.headers:
+    if any(cookie.split("=", 1)[0].strip() not in REQUEST_COOKIES
+           for cookie in response.headers.getlist("Set-Cookie")):
         return False
     control = response.cache_control
     if control.no_store or control.private:

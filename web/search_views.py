@@ -25,16 +25,18 @@ from search.schema import FACETS
 from search.searching import MAX_PAGE_SIZE
 from web import citations
 from web.conneg import CITATION_FORMATS
+from web.i18n import N_, explicit_language, language_name, term
 from web.services import get_index, get_reads
 from web.spreadsheet import safe_cell
 
 bp = Blueprint("search_views", __name__)
 
-FACET_NAMES = {"issuer": "Issuer", "type": "Type", "treaty": "Treaty", "event": "Event",
-               "topic": "Topic", "language": "Language", "year": "Year"}
-LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German",
-                  "ar": "Arabic", "ru": "Russian", "zh": "Chinese", "pt": "Portuguese"}
-SORT_NAMES = {"relevance": "Relevance", "-date": "Newest first", "date": "Oldest first"}
+#: Facet titles and sort names, translated where they are shown (web/i18n.py).
+FACET_NAMES = {"issuer": N_("Issuer"), "type": N_("Type"), "treaty": N_("Treaty"),
+               "event": N_("Event"), "topic": N_("Topic"), "language": N_("Language"),
+               "year": N_("Year")}
+SORT_NAMES = {"relevance": N_("Relevance"), "-date": N_("Newest first"),
+              "date": N_("Oldest first")}
 FACET_SHOWN = 8
 CSV_MAX_PAGES = 100
 CSV_COLUMNS = ("id", "uri", "title", "issuer", "date", "date_display", "type", "language",
@@ -106,6 +108,10 @@ def safe_snippet(snippet: str) -> Markup:
     return Markup(snippet)
 
 
+def sort_names() -> dict[str, str]:
+    return {key: term(name) for key, name in SORT_NAMES.items()}
+
+
 def facet_view(args: Args, name: str, values: list[dict[str, Any]]) -> dict[str, Any]:
     """One facet's entries with labels, counts and add/remove links; chosen ones first."""
     chosen = args.get(name, [])
@@ -117,24 +123,24 @@ def facet_view(args: Args, name: str, values: list[dict[str, Any]]) -> dict[str,
                 "href": href(v["value"])} for v in values]
     entries.sort(key=lambda e: not e["chosen"])
     shown = max(FACET_SHOWN, sum(e["chosen"] for e in entries))
-    return {"name": name, "title": FACET_NAMES[name], "shown": entries[:shown],
+    return {"name": name, "title": term(FACET_NAMES[name]), "shown": entries[:shown],
             "more": entries[shown:], "chosen": bool(chosen)}
 
 
 def display_value(name: str, value: str) -> str:
     if name == "language":
-        return LANGUAGE_NAMES.get(value, value)
+        return language_name(value)
     return value
 
 
 def active_filters(args: Args) -> list[dict[str, str]]:
     """Every chosen facet value and date bound, each with a link that removes it."""
-    active = [{"name": FACET_NAMES[name], "label": display_value(name, value),
+    active = [{"name": term(FACET_NAMES[name]), "label": display_value(name, value),
                "href": toggle(args, name, value)}
               for name in FACETS for value in args.get(name, [])]
-    for name, title in (("from", "From"), ("to", "To")):
+    for name, title in (("from", N_("From")), ("to", N_("To"))):
         if args.get(name):
-            active.append({"name": title, "label": args[name][-1],
+            active.append({"name": term(title), "label": args[name][-1],
                            "href": link(args, **{name: None, "page": None})})
     return active
 
@@ -155,14 +161,18 @@ def pagination(args: Args, page: int, pages: int) -> list[dict[str, Any]]:
 @bp.get("/search")
 def page() -> tuple[str, int] | str:
     args = query_args()
+    # The interface language the reader chose names the query's language too (its
+    # statements come first), unless the address names one; the links keep the address's.
+    chosen = explicit_language()
+    asked = args if args.get("lang") or chosen is None else {**args, "lang": [chosen]}
     try:
-        data = search_json(get_index(), args)
+        data = search_json(get_index(), asked)
     except BadInput as error:
         return render_template("search.html", args=args, data=None, problems=error.problems,
-                               sorts=SORT_NAMES), 400
+                               sorts=sort_names()), 400
     past_last = data["page"] > data["pages"] and data["total"] > 0
     page_html = render_template(
-        "search.html", args=args, data=data, problems=[], sorts=SORT_NAMES,
+        "search.html", args=args, data=data, problems=[], sorts=sort_names(),
         results=[{**hit, "snippet_html": safe_snippet(hit["snippet"])}
                  for hit in data["results"]],
         facets=[facet_view(args, name, data["facets"].get(name, [])) for name in FACETS

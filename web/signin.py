@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 
 from archive.errors import ArchiveError, Forbidden
 from web.auth import Principal, Unauthorized
+from web.i18n import term
 from web.security import csrf_token
 from web.services import get_auth
 
@@ -129,7 +130,7 @@ def signin() -> Any:
             principal = auth.verify_password(name, request.form.get("password", ""))
     except ArchiveError as error:
         status = getattr(error, "status", 401)
-        return render_template("signin.html", error=str(error), username=name,
+        return render_template("signin.html", error=term(str(error)), username=name,
                                next=_safe_next(request.form.get("next"))), status
     session.clear()  # a new session on sign-in: no fixation
     session["agent"] = {"kind": principal.kind, "ref": principal.ref}

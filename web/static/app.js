@@ -5,6 +5,19 @@
 (function () {
   "use strict";
 
+  /* The page's texts in its language (web/i18n.py hands them over as JSON); English else. */
+  var UI = (function () {
+    var block = document.getElementById("ui-text");
+    try { return block ? JSON.parse(block.textContent) : {}; } catch (e) { return {}; }
+  })();
+  function t(text, values) {
+    var out = UI[text] || text;
+    Object.keys(values || {}).forEach(function (key) {
+      out = out.split("%(" + key + ")s").join(values[key]);
+    });
+    return out;
+  }
+
   function debounce(fn, ms) {
     var timer = null;
     return function () {
@@ -87,12 +100,12 @@
     if (!button) {
       button = document.createElement("button");
       button.className = "small secondary remove-row";
-      button.textContent = "Remove";
+      button.textContent = t("Remove");
       row.appendChild(button);
     }
     button.type = "button";
     var label = row.querySelector("label:not(.check)");
-    button.setAttribute("aria-label", "Remove " + (label ? label.textContent.trim().toLowerCase() : "this row"));
+    button.setAttribute("aria-label", t("Remove %(what)s", {what: label ? label.textContent.trim().toLowerCase() : t("this row")}));
     button.onclick = function () { removeRow(rows, row); };
   }
 
@@ -102,7 +115,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "secondary small add-row";
-      button.textContent = "Add another";
+      button.textContent = t("Add another");
       button.addEventListener("click", function () { addRow(form, rows).querySelector("input").focus(); });
       rows.insertAdjacentElement("afterend", button);
       rows.querySelectorAll(".row").forEach(function (row) { removeButton(rows, row); });
@@ -196,9 +209,9 @@
       kept.value = "1";
       form.appendChild(kept);  /* a refused save shows them again */
     }
-    if (!items.length) { box.textContent = "No suggestions from this text."; return; }
+    if (!items.length) { box.textContent = t("No suggestions from this text."); return; }
     var heading = document.createElement("h3");
-    heading.textContent = "Suggestions";
+    heading.textContent = t("Suggestions");
     var list = document.createElement("ul");
     items.forEach(function (s) {
       var li = document.createElement("li");
@@ -210,7 +223,7 @@
       if (!s.usable) {
         var badge = document.createElement("span");
         badge.className = "badge";
-        badge.textContent = "not in the archive";
+        badge.textContent = t("not in the archive");
         li.append(badge, " ", strong, ": " + s.value, reason);
         list.appendChild(li);
         return;
@@ -218,12 +231,12 @@
       var use = document.createElement("button");
       use.type = "button";
       use.className = "small";
-      use.textContent = "Use";
-      use.setAttribute("aria-label", "Use " + s.key.replace("_", " ") + ": " + s.value);
+      use.textContent = t("Use");
+      use.setAttribute("aria-label", t("Use %(key)s: %(value)s", {key: s.key.replace("_", " "), value: s.value}));
       use.addEventListener("click", function () {
         accept(form, s.key, s.value);
         li.classList.add("used");
-        use.textContent = "Added";
+        use.textContent = t("Added");
         use.disabled = true;
       });
       li.append(use, " ", strong, ": " + s.value, reason);
@@ -245,8 +258,8 @@
         if (!data.running) { window.location.reload(); return; }
         if (bar) { bar.max = data.total || 1; bar.value = data.done; }
         if (text && data.total) {
-          text.textContent = (data.state === "checking" ? "Checking" : "Storing") + " the file… (" +
-            data.stage + ": " + data.done + " of " + data.total + ")";
+          text.textContent = t(data.state === "checking" ? "Checking the file…" : "Storing the file…") +
+            " (" + data.stage + ": " + t("%(done)s of %(total)s", {done: data.done, total: data.total}) + ")";
         }
         setTimeout(poll, 800);
       }).catch(function () { setTimeout(poll, 3000); });
