@@ -1,14 +1,13 @@
 """The archive object: a data folder holding the store, with the vocabulary and the mapper.
 
-It owns no HTTP and no search index; followers (the index, caches) register with
-:meth:`Archive.follow` and are called after every write.
+It owns no HTTP and no search index; its followers (the index, the caches) are added to
+``Archive.followers`` (:mod:`archive.followers`) and hear of every write.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from rdflib.term import Node
 
 from archive import changelog, history, writes
 from archive.errors import ArchiveError
+from archive.followers import Followers
 from archive.history import RecordState
 from archive.mapping import Mapper
 from archive.reads import Reads
@@ -31,7 +31,6 @@ from vocab import MODEL_FILES, SCHEME_FILES, load_vocabulary
 from vocab.thesaurus import Thesaurus
 
 SETTINGS_FILE = "archive.json"
-_log = logging.getLogger(__name__)
 
 
 def same_triples(stored: list[tuple[Node, Node, Node]], graph: Graph) -> bool:
@@ -73,7 +72,8 @@ class Archive:
         self.read = Reads(self)
         self.mapper = Mapper(self.uris, self.thesauri, self.resources, self.store.graph,
                              self.known)
-        self._followers: list[Callable[[], None]] = []
+        #: What follows the change log, in the order it runs (see :mod:`archive.followers`).
+        self.followers = Followers()
         self._last_sequence: int | None = None
         if not read_only:
             self.sync_vocabulary()
@@ -199,25 +199,10 @@ class Archive:
         :func:`archive.changelog.scan_changes`): for readers of the whole log."""
         return changelog.scan_changes(self.store, self.uris, after, last)
 
-    def follow(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` after every write (the search index catches up from the log).
-
-        A follower must take what it needs from the change log, not from the call: one that
-        fails is logged and skipped (the write is stored and answered), and makes up the
-        change on its next call or request (see :mod:`web.followers`).
-        """
-        self._followers.append(callback)
-
     def notify(self) -> None:
         """Tell every follower that a write was stored; none can undo or fail the write."""
-        for callback in self._followers:
-            try:
-                callback()
-            except Exception:  # the write is committed: a follower's trouble is its own
-                _log.exception("a follower of the change log (%s) failed after change %s; "
-                               "the write is stored, and the follower makes it up from the "
-                               "log", getattr(callback, "__qualname__", repr(callback)),
-                               self._last_sequence)
+        written = self._last_sequence  # set by the write (no round trip to a remote store)
+        self.followers.notify(written if written is not None else self.last_sequence())
 
     # Writing: the one write path ---------------------------------------------------------
 

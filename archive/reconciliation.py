@@ -2,7 +2,8 @@
 its names and the facts a query may name (kind, part of, country), ranked for a query.
 
 The catalogue is read from the store with fixed queries (nothing a client sent reaches
-SPARQL) and from the thesauri, once per change-log position (:class:`Catalogues`).
+SPARQL) and from the thesauri, once per change-log position (kept by the ``reconcile``
+follower of the change log, web/reconcile.py).
 Scores and tiers come from :mod:`archive.matching`; ``match`` is set on a candidate only
 when it is the one thing whose name equals the query, or — none does — the one whose name
 is close to it, and no property of the query disagrees with it or is unknown for it.
@@ -10,8 +11,6 @@ is close to it, and no property of the query disagrees with it or is unknown for
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -316,24 +315,3 @@ def read_catalogue(archive: Archive) -> Catalogue:
             entities.append(Entity(local(concept.uri), type_id, tuple(map(Name.of, labels)),
                                    description))
     return Catalogue(archive, entities)
-
-
-class Catalogues:
-    """The catalogue of each archive, read again when its change log has moved."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._kept: weakref.WeakKeyDictionary[Archive, tuple[int, Catalogue]] = \
-            weakref.WeakKeyDictionary()
-
-    def get(self, archive: Archive) -> Catalogue:
-        sequence = archive.last_sequence()
-        kept = self._kept.get(archive)
-        if kept is not None and kept[0] == sequence:
-            return kept[1]
-        with self._lock:  # one reader builds it; the others wait and share it
-            kept = self._kept.get(archive)
-            if kept is None or kept[0] != sequence:
-                kept = (sequence, read_catalogue(archive))
-                self._kept[archive] = kept
-            return kept[1]

@@ -49,6 +49,7 @@ def cpu_seconds() -> float:
 def import_run(records: list[dict[str, Any]], with_index: bool, procs: int) -> dict[str, float]:
     """One import into a fresh archive: seconds (wall and CPU), the part spent indexing."""
     from archive import Archive
+    from archive.followers import Callback
 
     folder = Path(tempfile.mkdtemp(prefix="bench-import-"))
     try:
@@ -66,7 +67,7 @@ def import_run(records: list[dict[str, Any]], with_index: bool, procs: int) -> d
                 index.catch_up()
                 indexing[0] += time.perf_counter() - wall
                 indexing[1] += cpu_seconds() - cpu
-            archive.follow(timed_catch_up)
+            archive.followers.add(Callback("index", timed_catch_up))
         wall, cpu = time.perf_counter(), cpu_seconds()
         for start in range(0, len(records), BATCH):
             archive.save(records[start:start + BATCH], agent="bench")

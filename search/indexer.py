@@ -21,6 +21,7 @@ from whoosh.index import LockError
 from whoosh.writing import IndexWriter
 
 from archive import Archive, ArchiveError, NotFound
+from archive.followers import Follower
 from search import budget, engine
 from search.background import INLINE, BackgroundCatchUp
 from search.documents import Vocabulary, record_document
@@ -49,6 +50,26 @@ class IndexLocked(ArchiveError):
     exit_code = 6
 
 
+class IndexFollower(Follower):
+    """The index as the first follower of the change log (its position is kept beside
+    the segments, so it resumes from there after a failure or a restart)."""
+
+    name = "index"
+
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+
+    @property
+    def sequence(self) -> int:  # type: ignore[override]
+        return self.index.sequence
+
+    def follow(self, sequence: int) -> None:
+        self.index._after_write()
+
+    def keep_up(self, sequence: int) -> None:
+        self.index.keep_up()
+
+
 class SearchIndex:
     """Full-text search over an archive, kept in step with its change log."""
 
@@ -75,8 +96,7 @@ class SearchIndex:
         self.sequence = int(state.get("sequence", 0))
         if catch_up_at_start:
             self.catch_up()
-        if follow:
-            archive.follow(self._after_write)
+        self.follower = archive.followers.add(IndexFollower(self)) if follow else None
 
     def _after_write(self) -> None:
         """After a write in this process: apply it now, unless the background thread will."""
@@ -336,6 +356,9 @@ class SearchIndex:
             return self.view().searcher.doc_count()
 
     def close(self) -> None:
+        if self.follower is not None and self.follower in self.archive.followers:
+            self.archive.followers.remove(self.follower)
+            self.follower = None
         with self._read_lock:
             if self._view is not None:
                 self._view.searcher.close()

@@ -3,7 +3,6 @@ If-Match (412/428) and refusals (422), on the embedded store and on Virtuoso."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,53 +10,10 @@ from typing import Any
 import pytest
 from rdflib import Literal, Namespace, URIRef
 
-from archive import Archive, changelog
 from archive.settings import DEFAULT_BASE
-from tests.conftest import serving
-from web.app import create_app
+from tests.support import SAMPLE, ApiEnv, api_new, api_records, serving
 
-SAMPLE = Path(__file__).resolve().parent.parent / "archive" / "sample" / "statements.jsonl"
 PROV = Namespace("http://www.w3.org/ns/prov#")
-
-
-def api_records() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in SAMPLE.read_text().splitlines() if line.strip()]
-
-
-def api_new(record_id: str = "api-new-statement", **changes: Any) -> dict[str, Any]:
-    record = {"id": record_id, "title": "Statement on the right to water",
-              "issuer": {"name": "Water Rights Network", "kind": "ngo"},
-              "date": "2024-03-22", "type": "press statement",
-              "text": "We call on every state to respect the right to water.",
-              "references": ["ICESCR"], "topics": ["international cooperation and multilateralism"]}
-    record.update(changes)
-    return {k: v for k, v in record.items() if v is not None}
-
-
-class ApiEnv:
-    """A real app over a real archive in a temporary folder (its store there, or at the
-    SPARQL endpoint ``store``), with tokens of each role."""
-
-    def __init__(self, folder: Path, store: str | None = None, **config: Any) -> None:
-        self.archive = Archive(folder, store=store)
-        self.archive.save(api_records(), agent="test")
-        self.app = create_app({"DATA_DIR": folder, "ARCHIVE": self.archive, "TESTING": True,
-                               "RATELIMIT_ENABLED": False, **config})
-        self.auth = self.app.extensions["auth"]
-        self.client = self.app.test_client()
-        self.tokens = {role: self.auth.create_token(f"{role}-tester", role)[1]
-                       for role in ("reader", "editor", "admin")}
-
-    def headers(self, role: str = "editor", **extra: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[role]}", **extra}
-
-    def snapshot(self) -> tuple[int, int]:
-        """What must not change when a write is refused: quad count and change-log end."""
-        return len(self.archive.store), changelog.last_sequence(self.archive.store,
-                                                                 self.archive.uris)
-
-    def close(self) -> None:
-        self.archive.close()
 
 
 @pytest.fixture
@@ -264,7 +220,7 @@ def test_the_curl_examples_in_docs_api_md_run(make_app: Any, store_backend: str,
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed")
     app = make_app(api_records(), backend=store_backend, RATELIMIT_ENABLED=False)
-    doc = (SAMPLE.parent.parent.parent / "docs" / "api.md").read_text()
+    doc = (SAMPLE.parent.parent / "docs" / "api.md").read_text()
     script = "set -euo pipefail\n" + "\n".join(re.findall(r"```sh\n(.*?)```", doc, re.S))
     with serving(app) as url:
         env = {**os.environ, "ARCHIVE": url.rstrip("/"),

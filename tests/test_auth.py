@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from archive import Archive, BadInput, Forbidden, NotFound
-from web.app import create_app
+from archive import BadInput, Forbidden, NotFound
+from tests.support import open_app
 from web.auth import AuthStore, Unauthorized
 from web.cli import cli
 from web.security import CSP
@@ -28,17 +29,8 @@ def auth_store(tmp_path: Path) -> AuthStore:
 @pytest.fixture
 def auth_factory(tmp_path: Path) -> Iterator[Any]:
     """Makes a real app over an empty archive, with config overrides."""
-    archives: list[Archive] = []
-
-    def make(**config: Any) -> Any:
-        archive = Archive(tmp_path / "data")
-        archives.append(archive)
-        return create_app({"DATA_DIR": tmp_path / "data", "ARCHIVE": archive, "TESTING": True,
-                           **config})
-
-    yield make
-    for archive in archives:
-        archive.close()
+    with ExitStack() as opened:
+        yield lambda **config: opened.enter_context(open_app(tmp_path / "data", **config))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SEED_ID, require_package, sample_app, serving
+from tests.support import SEED_ID, open_app, require_package, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -41,7 +41,7 @@ def browser() -> Iterator[Any]:
 def browser_app(tmp_path_factory: pytest.TempPathFactory,
                 sample_records: list[dict[str, Any]]) -> Iterator[Any]:
     """One app over the whole sample for the module (building it takes seconds)."""
-    with sample_app(tmp_path_factory.mktemp("browser"), sample_records) as app:
+    with open_app(tmp_path_factory.mktemp("browser"), sample_records) as app:
         yield app
 
 
@@ -98,7 +98,7 @@ def test_open_a_statement_and_follow_its_event_to_all_responses(page: Any) -> No
     page.wait_for_url("**/events/**")
     assert page.get_by_role("heading", name="Who responded and when").count() == 1
     rows = page.locator(".statements tbody tr")
-    assert rows.count() >= 10
+    assert rows.count() == 12  # the sample's responses to the event
     assert page.locator(".statements tbody").get_by_text(heading).count() == 1
 
 
@@ -194,7 +194,7 @@ def test_relation_graph_is_compact_and_its_labels_do_not_overlap(page: Any) -> N
         box = graph.bounding_box()
         assert box["width"] <= min(640, width) and box["height"] <= 360
         texts = [t.bounding_box() for t in graph.locator("text").all()]
-        assert len(texts) > 10
+        assert len(texts) == {1280: 23, 375: 21}[width]  # the seed's links and labels
         for i, one in enumerate(texts):
             assert box["x"] - 0.5 <= one["x"] and one["x"] + one["width"] <= box["x"] + \
                 box["width"] + 0.5, f"label {i} leaves the graph at {width}px"

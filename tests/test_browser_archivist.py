@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests import test_browser as shared
-from tests.conftest import SEED_ID, sample_app, serving
+from tests.support import SEED_ID, open_app, serving
 from tests.test_browser import sign_in
 
 browser, page = shared.browser, shared.page  # the same fixtures, over this module's server
@@ -25,7 +25,7 @@ SEE_ALSO_ID = "ushrn-2018-06-21-statement-us-withdrawal-hrc"
 def browser_app(tmp_path_factory: pytest.TempPathFactory,
                 sample_statements: list[dict[str, Any]]) -> Iterator[Any]:
     """An app over the seed statement and its responses (this module writes to it)."""
-    with sample_app(tmp_path_factory.mktemp("browser-archivist"), sample_statements) as app:
+    with open_app(tmp_path_factory.mktemp("browser-archivist"), sample_statements) as app:
         yield app
 
 

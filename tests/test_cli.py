@@ -11,7 +11,7 @@ from pathlib import Path
 from rdflib import Dataset
 
 from archive import Archive
-from tests.conftest import ROOT, SAMPLE, SEED_ID
+from tests.support import ROOT, SAMPLE, SEED_ID
 
 COMMAND = [str(Path(sys.executable).parent / "rights-archive")]
 

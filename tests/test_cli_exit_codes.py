@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from archive import Archive
-from tests.conftest import SAMPLE
+from tests.support import SAMPLE
 from tests.test_cli import run
 from web import cli
 

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ROOT, sample_module_app, serving
+from tests.support import ROOT, sample_module_app, serving
 
 DOCS = ROOT / "docs"
 SEARCH_DOCS = ("search.md", "researchers.md")

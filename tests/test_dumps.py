@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset
 
-from tests.test_api import ApiEnv, api_new
+from tests.support import ApiEnv, api_new
 
 GUARD = 60  # seconds before a thread that should long have finished counts as stuck
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from archive import Archive
+from tests.support import open_app
 
 
 def test_an_archive_in_step_is_healthy(make_app: Any, sample_statements: list[dict[str, Any]]
@@ -24,25 +24,22 @@ def test_an_archive_in_step_is_healthy(make_app: Any, sample_statements: list[di
 
 def test_an_engine_that_stopped_answering_is_unavailable(
         tmp_path: Path, virtuoso_login: tuple[str, str]) -> None:
-    from tests.conftest import require_package
+    from tests.support import require_package
     from tests.virtuoso import Virtuoso, installed
-    from web.app import create_app
 
     require_package(installed(), "virtuoso-opensource")
     server = Virtuoso(tmp_path / "engine", user=virtuoso_login[0],
                       password=virtuoso_login[1]).start()
-    archive = Archive(tmp_path / "data", store=server.url)
     try:
-        client = create_app({"DATA_DIR": tmp_path / "data", "ARCHIVE": archive,
-                             "TESTING": True}).test_client()
-        before = client.get("/health")
-        assert before.status_code == 200 and before.get_json()["store"]["kind"] == "remote"
-        server.stop()
-        response = client.get("/health")
-        assert response.status_code == 503
-        body = response.get_json()
-        assert body["status"] == "unavailable"
-        assert server.url not in response.get_data(as_text=True)  # no engine address leaks
+        with open_app(tmp_path / "data", store=server.url) as app:
+            client = app.test_client()
+            before = client.get("/health")
+            assert before.status_code == 200 and before.get_json()["store"]["kind"] == "remote"
+            server.stop()
+            response = client.get("/health")
+            assert response.status_code == 503
+            body = response.get_json()
+            assert body["status"] == "unavailable"
+            assert server.url not in response.get_data(as_text=True)  # no engine address leaks
     finally:
         server.stop()
-        archive.close()

@@ -28,7 +28,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import Archive, changelog
-from tests.conftest import free_port
+from tests.support import free_port
 from web.cli import cli
 
 COMMAND = str(Path(sys.executable).with_name("rights-archive"))
@@ -545,7 +545,7 @@ def test_a_chunked_upload_past_the_limit_is_413(gunicorn: Gunicorn) -> None:
 
 def test_the_development_server_refuses_a_long_chunked_body_too(
         make_app: Callable[..., Any]) -> None:
-    from tests.conftest import serving
+    from tests.support import serving
 
     app = make_app(MAX_CONTENT_LENGTH=LIMIT, RATELIMIT_ENABLED=False)
     headers = {"Content-Type": "text/turtle", **bearer(app)}

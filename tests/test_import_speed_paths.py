@@ -184,7 +184,7 @@ def test_fused_analysis_gives_the_chains_terms(corpus_texts: list[str]) -> None:
                               field.format.postings(text, analyzer))
             assert postings == slow
         checked += 1
-    assert checked >= 10
+    assert checked == 29  # every field with a fast format
 
 
 def test_positions_encode_as_whoosh() -> None:
@@ -211,7 +211,7 @@ def test_treaty_scan_finds_what_mentions_finds(archive: Archive, corpus_texts: l
         slow = list(dict.fromkeys(m.notation for m in finder.mentions(text)))
         assert finder.notations_in(text) == slow, text[:60]
         found += bool(slow)
-    assert found >= 10
+    assert found == 17  # the corpus texts and edge texts that name a treaty
     assert finder.notations_in(EDGE_TEXTS[-1]) == ["CAT", "OPCAT", "CEDAW", "CRC", "ICCPR-OP1"]
 
 

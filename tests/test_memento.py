@@ -20,7 +20,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
 from requests.utils import parse_header_links
 
-from tests.conftest import next_second, serving
+from tests.support import next_second, open_app, serving
 
 RECORD = {"id": "water-statement", "title": "Statement on the right to water",
           "issuer": "Water Rights Coalition", "date": "2019-03-22", "language": "en",
@@ -41,22 +41,19 @@ def http(moment: datetime) -> str:
 @pytest.fixture(scope="module")
 def timeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A live server over one statement with four versions (see the module docstring)."""
-    from web.app import create_app
-
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("memento")})
-    archive = app.extensions["archive"]
-    archive.save([RECORD], agent="ann")
-    next_second()
-    archive.save([EDITED], agent="ann", replace=True)
-    next_second()
-    archive.delete(RECORD["id"], agent="ann")
-    next_second()
-    archive.restore(RECORD["id"], 1, agent="ann")
-    versions = archive.history(RECORD["id"])
-    with serving(app) as root:
-        yield {"root": root, "uri_r": f"{root}statements/{RECORD['id']}",
-               "times": [when(v) for v in versions], "app": app}
-    archive.close()
+    with open_app(tmp_path_factory.mktemp("memento")) as app:
+        archive = app.extensions["archive"]
+        archive.save([RECORD], agent="ann")
+        next_second()
+        archive.save([EDITED], agent="ann", replace=True)
+        next_second()
+        archive.delete(RECORD["id"], agent="ann")
+        next_second()
+        archive.restore(RECORD["id"], 1, agent="ann")
+        versions = archive.history(RECORD["id"])
+        with serving(app) as root:
+            yield {"root": root, "uri_r": f"{root}statements/{RECORD['id']}",
+                   "times": [when(v) for v in versions], "app": app}
 
 
 def links(response: requests.Response) -> dict[str, dict[str, str]]:

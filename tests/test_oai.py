@@ -16,7 +16,7 @@ from lxml import etree
 from sickle import Sickle
 
 from archive.settings import DEFAULT_BASE
-from tests.conftest import sample_module_app, serving
+from tests.support import sample_module_app, serving
 
 XSD_DIR = Path(__file__).resolve().parent / "data" / "xsd"
 OAI = "{http://www.openarchives.org/OAI/2.0/}"

@@ -14,7 +14,7 @@ from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from archive.store import from_ox
-from tests.conftest import sample_app
+from tests.support import open_app
 from vocab import RA
 from web import oai_formats
 from web.labels import add_concept_labels, label_of
@@ -28,7 +28,7 @@ RIGHTS = "Metadata: CC0 1.0; texts remain the property of their issuers."
 
 @pytest.fixture(scope="module")
 def pages_app(tmp_path_factory: pytest.TempPathFactory, sample_records: list) -> Iterator[Any]:
-    with sample_app(tmp_path_factory.mktemp("oai-pages"), sample_records) as app:
+    with open_app(tmp_path_factory.mktemp("oai-pages"), sample_records) as app:
         yield app
 
 
@@ -46,7 +46,7 @@ def as_rdflib(record: RecordTriples) -> Graph:
 def read_all(app: Any, with_text: bool) -> dict[str, RecordTriples]:
     archive = app.extensions["archive"]
     ids = list(archive.record_ids())
-    return RecordReader(archive).read(ids, archive.last_sequence(), with_text=with_text)
+    return RecordReader(archive).read(ids, with_text=with_text)
 
 
 def test_reader_holds_each_record_graph_with_its_concept_labels(pages_app: Any) -> None:
@@ -66,12 +66,12 @@ def test_reader_leaves_out_deleted_records_and_follows_resource_changes(
     app = make_app([{"id": "nova-1", "title": "First", "issuer": "Nova Watch", "date": "2020",
                      "type": "press statement"}])
     archive = app.extensions["archive"]
-    reader = RecordReader(archive)
+    reader = app.extensions["followers"]["oai_resources"]  # the app's: it follows the log
     issuer = str(archive.uris.thing("issuers", "nova-watch"))
     kind = str(archive.uris.thing("issuer-kinds", "ngo"))
 
     def issuer_kinds() -> list[object]:
-        record = reader.read(["nova-1"], archive.last_sequence())["nova-1"]
+        record = reader.read(["nova-1"])["nova-1"]
         return record.objects(issuer, str(RA.issuerKind))
 
     assert issuer_kinds() == []
@@ -80,7 +80,7 @@ def test_reader_leaves_out_deleted_records_and_follows_resource_changes(
                    "issuer": {"name": "Nova Watch", "kind": "ngo"}}], agent="test")
     assert issuer_kinds() == [ox.NamedNode(kind)]  # the write moved the log: read afresh
     archive.delete("nova-2", agent="test")
-    assert set(reader.read(["nova-1", "nova-2"], archive.last_sequence())) == {"nova-1"}
+    assert set(reader.read(["nova-1", "nova-2"])) == {"nova-1"}
 
 
 def test_triples_about_other_subjects_are_kept_once(make_app: Any) -> None:

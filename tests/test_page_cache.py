@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Response
 
+from tests.support import open_app
 from web.page_cache import Entry, PageCache, storable
 
 SEED = "us-human-rights-cities-alliance-2018-06-22"
@@ -236,13 +237,9 @@ def test_a_write_by_another_process_on_a_shared_store_shows_at_once(
     """Two web processes over one Virtuoso: a page the second has cached changes as soon as
     the first writes, and its search pages (whose index catches up per request) are never
     kept."""
-    from archive import Archive
-    from web.app import create_app
-
     writer = make_app(sample_statements, backend="virtuoso").extensions["archive"]
-    shared = Archive(tmp_path / "reader", writer.base, store=virtuoso_server.url)
-    reader = create_app({"TESTING": True, "DATA_DIR": tmp_path / "reader", "ARCHIVE": shared})
-    try:
+    with open_app(tmp_path / "reader", store=virtuoso_server.url, BASE_URI=writer.base
+                  ) as reader:
         client, cache = reader.test_client(), cache_of(reader)
         for _ in range(2):
             page = client.get(f"/statements/{SEED}", headers=HTML).get_data(as_text=True)
@@ -256,6 +253,4 @@ def test_a_write_by_another_process_on_a_shared_store_shows_at_once(
         found = client.get("/search?q=written+other+process", headers=HTML)
         assert f"/statements/{SEED}" in found.get_data(as_text=True)
         assert len(cache) == entries
-    finally:
         reader.extensions["index"].close()
-        shared.close()

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 from lxml import html
 
-from archive import Archive
 from archive.errors import Problem
-from tests.conftest import sample_app
+from tests.support import open_app
 from web.edit_form import plain
 from web.search_views import safe_snippet
 
@@ -45,7 +44,7 @@ def pages_sign_in(app: Any, client: Any, role: str = "editor", name: str = "arch
 def pages_app(tmp_path_factory: pytest.TempPathFactory,
               sample_records: list[dict[str, Any]]) -> Any:
     """One app over the whole sample for the read-only tests (building it takes seconds)."""
-    with sample_app(tmp_path_factory.mktemp("pages"), sample_records) as app:
+    with open_app(tmp_path_factory.mktemp("pages"), sample_records) as app:
         yield app
 
 
@@ -359,7 +358,7 @@ def test_labels_are_english_whatever_order_the_graph_holds_them(pages_app: Any) 
 
 def test_a_statement_with_several_versions_shows_each_change(app: Any, client: Any,
                                                              editor: str) -> None:
-    from tests.conftest import SAMPLE, read_jsonl
+    from tests.support import SAMPLE, read_jsonl
 
     record = next(r for r in read_jsonl(SAMPLE / "statements.jsonl") if r["id"] == SEED)
     archive = app.extensions["archive"]
@@ -394,17 +393,11 @@ def test_facet_links_built_in_bulk_match_single_toggles(pages_app: Any,
 
 
 def test_uploads_left_by_an_earlier_process_are_removed_at_start(tmp_path: Path) -> None:
-    from web.app import create_app
-
     left = tmp_path / "data" / "uploads" / "AbCdEfGhIjKlMnOpQrStUvWx.jsonl"
     left.parent.mkdir(parents=True)
     left.write_text('{"title": "never confirmed"}\n')
-    archive = Archive(tmp_path / "data")
-    try:
-        create_app({"DATA_DIR": tmp_path / "data", "ARCHIVE": archive, "TESTING": True})
+    with open_app(tmp_path / "data"):
         assert not left.exists()
-    finally:
-        archive.close()
 
 
 def test_a_finished_upload_is_dropped_with_its_file_after_a_day(app: Any, client: Any,

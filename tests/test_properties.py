@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from archive import Archive, BadInput
 from archive.record import KEYS, parse_record
-from web.app import create_app
+from tests.support import open_app
 
 SAMPLE = Path(__file__).resolve().parent.parent / "archive" / "sample" / "statements.jsonl"
 SETTINGS = settings(max_examples=150, deadline=None,
@@ -119,13 +119,9 @@ def prop_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     import json
 
     folder = tmp_path_factory.mktemp("prop") / "data"
-    archive = Archive(folder)
-    archive.save([json.loads(line) for line in SAMPLE.read_text().splitlines() if line],
-                 agent="test")
-    app = create_app({"DATA_DIR": folder, "ARCHIVE": archive, "TESTING": True,
-                      "RATELIMIT_ENABLED": False})
-    yield app.test_client()
-    archive.close()
+    records = [json.loads(line) for line in SAMPLE.read_text().splitlines() if line]
+    with open_app(folder, records, RATELIMIT_ENABLED=False) as app:
+        yield app.test_client()
 
 
 @SETTINGS

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from archive.settings import DEFAULT_BASE
-from tests.conftest import sample_module_app
 from tests.reconcile_schemas import validate
+from tests.support import sample_module_app
 
 ROOT = "http://localhost/"
 

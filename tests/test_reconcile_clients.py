@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port, require_package, sample_module_app, serving
 from tests.reconcile_schemas import validate
+from tests.support import free_port, require_package, sample_module_app, serving
 
 #: reconciler 0.2.2 calls pandas the old way (``drop(inplace=True)``): its warning, not ours.
 RECONCILER_WARNINGS = pytest.mark.filterwarnings("ignore::DeprecationWarning:reconciler.*")

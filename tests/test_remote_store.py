@@ -24,7 +24,7 @@ from archive.errors import BadInput, Conflict, Gone
 from archive.migrate import compare, migrate
 from archive.remote_store import RemoteStore
 from archive.store import open_store
-from tests.conftest import SEED_ID, free_port, require_package
+from tests.support import SEED_ID, free_port, require_package
 from vocab import RA
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,7 +210,7 @@ def test_pages_and_search_on_each_backend(make_app, store_backend, sample_statem
     assert page.status_code == 200
     assert SEED_ID.encode() in page.data
     found = client.get("/api/search?q=Human+Rights+Council").get_json()
-    assert found["total"] >= 1
+    assert found["total"] == 12
 
 
 def _okapis(first: int, count: int) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ import requests
 from archive import Archive, ArchiveError
 from archive.remote_store import RemoteStore
 from archive.settings import DEFAULT_BASE
-from tests.conftest import emptied
+from tests.support import emptied
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
               "content-encoding", "host"}

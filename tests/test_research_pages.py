@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from lxml import html
 
-from tests.conftest import sample_module_app
+from tests.support import sample_module_app
 
 HTML = {"Accept": "text/html"}
 CEDAW_TITLE = "Convention on the Elimination of All Forms of Discrimination against Women"
@@ -52,7 +52,7 @@ def issuers_in_store(app: Any) -> set[str]:
 
 def test_home_and_issuer_list_count_every_issuer(research_app: Any, reader: Any) -> None:
     issuers = issuers_in_store(research_app)
-    assert len(issuers) > 100  # the sample has more issuers than a facet lists
+    assert len(issuers) == 105  # the sample has more issuers than a facet lists
     home = page(reader, "/")
     figure = home.xpath("//a[contains(@href, '/issuers/')]/strong/text()")[0]
     assert int(figure) == len(issuers)

@@ -27,7 +27,7 @@ from resync.client import Client
 from resync.resource_list import ResourceList
 from resync.source_description import SourceDescription
 
-from tests.conftest import next_second, serving
+from tests.support import next_second, serving
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 RS = "{http://www.openarchives.org/rs/terms/}"

@@ -11,7 +11,7 @@ import pytest
 import requests
 from lxml import etree, html
 
-from tests.conftest import sample_module_app, serving
+from tests.support import sample_module_app, serving
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -49,7 +49,7 @@ def test_feed_is_valid_atom_with_every_element(server: str) -> None:
 def test_pages_follow_rfc_5005_links_newest_first(server: str) -> None:
     expected = requests.get(server + "api/search?q=withdrawal&sort=-date&page_size=100",
                             timeout=60).json()
-    assert 100 >= expected["total"] > 12
+    assert expected["total"] == 43
     url, seen, pages = server + "search.atom?q=withdrawal&page_size=5", [], 0
     first = feedparser.parse(url)
     assert "previous" not in links(first)
@@ -62,7 +62,7 @@ def test_pages_follow_rfc_5005_links_newest_first(server: str) -> None:
         seen += [entry.link.rsplit("/", 1)[-1] for entry in parsed.entries]
         url, pages = links(parsed).get("next"), pages + 1
     assert seen == [hit["id"] for hit in expected["results"]]  # newest statement first
-    assert pages == -(-expected["total"] // 5) > 2
+    assert pages == -(-expected["total"] // 5) == 9
     dates = [hit["date"] for hit in expected["results"]]
     assert dates == sorted(dates, reverse=True)
 
@@ -71,7 +71,7 @@ def test_feed_takes_every_search_parameter(server: str) -> None:
     query = "q=rights&type=speech&year=1990&from=1990&to=1991&sort=date"
     parsed = feedparser.parse(requests.get(server + "search.atom?" + query, timeout=60).content)
     expected = requests.get(server + "api/search?" + query, timeout=60).json()
-    assert expected["total"] > 1
+    assert expected["total"] == 15
     assert [e.link.rsplit("/", 1)[-1] for e in parsed.entries] == \
         [hit["id"] for hit in expected["results"]]
     assert {entry.tags[0].term for entry in parsed.entries} == {"speech"}

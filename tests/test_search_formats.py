@@ -35,7 +35,7 @@ def test_fast_formats_give_whoosh_postings(text: str) -> None:
         slow = sorted(plain.word_values(field.format, text, field.analyzer, mode="index"))
         assert fast == slow, name
         checked += 1
-    assert checked >= 10
+    assert checked == 29  # every field with a fast format
 
 
 def test_query_terms_meet_fast_index_terms() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from whoosh.index import LockError
 
 from archive import Archive, NotFound
 from search import IndexLocked, SearchIndex
+from tests.support import open_app
 
 
 def record(n: int, text: str = "") -> dict:
@@ -183,15 +185,15 @@ def test_a_server_starts_without_waiting_for_a_rebuild(tmp_path: Path) -> None:
     """A schema change or a lost index rebuilds at start: the app is ready at once and says
     so on /health, instead of answering nothing for as long as the rebuild takes."""
     from search.background import INLINE
-    from web.app import create_app
 
     archive, index = far_behind(tmp_path, INLINE + 5)
-    with index._write_lock:
-        app = create_app({"DATA_DIR": tmp_path / "data", "ARCHIVE": archive, "INDEX": index,
-                          "TESTING": True})
-        health = app.test_client().get("/health")
-        assert health.status_code == 503 and health.get_json()["status"] == "catching up"
-    _until_in_step(index)
-    client = app.test_client()
-    assert client.get("/health").status_code == 200
-    assert client.get("/api/search?q=sanitation").get_json()["total"] == INLINE + 5
+    with ExitStack() as opened:
+        with index._write_lock:
+            app = opened.enter_context(open_app(tmp_path / "data", ARCHIVE=archive,
+                                                INDEX=index))
+            health = app.test_client().get("/health")
+            assert health.status_code == 503 and health.get_json()["status"] == "catching up"
+        _until_in_step(index)
+        client = app.test_client()
+        assert client.get("/health").status_code == 200
+        assert client.get("/api/search?q=sanitation").get_json()["total"] == INLINE + 5

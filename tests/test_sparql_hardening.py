@@ -32,7 +32,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from tests.conftest import sample_module_app
+from tests.support import sample_module_app
 from web.sparql_engine.lexer import PREFIXES
 from web.sparql_engine.parsed import Refused, decode_escapes, parse
 

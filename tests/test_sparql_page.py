@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import sample_app, serving
+from tests.support import open_app, serving
 
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
@@ -18,7 +18,7 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
 @pytest.fixture(scope="module")
 def page_server(tmp_path_factory: pytest.TempPathFactory,
                 sample_statements: list[dict[str, Any]]) -> Iterator[str]:
-    with sample_app(tmp_path_factory.mktemp("page"), sample_statements,
+    with open_app(tmp_path_factory.mktemp("page"), sample_statements,
                     RATELIMIT_SPARQL="10000 per minute") as app, serving(app) as url:
         yield url + "sparql"
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 from requests.auth import HTTPDigestAuth
 
-from tests.conftest import require_package
+from tests.support import require_package
 from tests.virtuoso import Virtuoso, installed
 
 

@@ -12,7 +12,8 @@ from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SKOS, XSD
 
 from archive import BadInput, Gone, NotFound
 from archive.errors import PreconditionFailed
-from tests.conftest import SEED_ID
+from archive.followers import Callback
+from tests.support import SEED_ID
 from vocab import RA
 
 
@@ -268,7 +269,7 @@ def test_change_log_numbers_every_write_without_gaps(make_archive, store_backend
 def test_followers_are_called_after_each_write(make_archive, store_backend) -> None:
     archive = make_archive(backend=store_backend)
     seen: list[int] = []
-    archive.follow(lambda: seen.append(archive.last_sequence()))
+    archive.followers.add(Callback("seen", lambda: seen.append(archive.last_sequence())))
     archive.save([{"id": "f", "title": "T", "issuer": "I", "date": "2020"}], agent="x")
     archive.delete("f", agent="x")
     assert seen == [1, 2]

@@ -1,7 +1,7 @@
 """The Flask application factory: defaults, then the environment, then test overrides.
 
-The process settings (archive/settings.py) are read once here; the app's own limits are
-Flask config keys, each also ``RIGHTS_ARCHIVE_<KEY>`` in the environment.
+The process settings (archive/settings.py) and the web app's (web/settings.py: its limits
+and names, each a Flask config key and ``RIGHTS_ARCHIVE_<KEY>``) are read once here.
 
 The app opens the archive (the store) and the search index once; the index follows the
 store's change log, catching up at start and after every write.
@@ -33,6 +33,8 @@ from web import (
     i18n,
     memento,
     oai,
+    oai_log,
+    oai_records,
     page_cache,
     reconcile,
     resourcesync,
@@ -47,14 +49,7 @@ from web import (
     void,
 )
 from web.request_body import Request
-
-DEFAULTS: dict[str, Any] = {
-    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
-    "SPARQL_TIMEOUT": 30.0,
-    "SPARQL_MAX_ROWS": 10_000,
-    #: Seconds one search may take before it is stopped with 503 (search/budget.py).
-    "SEARCH_TIME_BUDGET": 5.0,
-}
+from web.settings import WebSettings
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -62,9 +57,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     current = settings()  # the process's environment, read once here
     app = Flask(__name__)
     app.request_class = Request  # a chunked body past MAX_CONTENT_LENGTH is 413, not cut short
-    app.config.update(DEFAULTS)
+    app.config.update(WebSettings.from_environ().config())
     app.config["MAX_DECOMPRESSED"] = current.max_decompressed  # bytes a .gz upload may unpack to
-    app.config.from_prefixed_env("RIGHTS_ARCHIVE")
     app.config.update(overrides or {})
     app.json.sort_keys = False  # keep the contract's key order: total, results, facets …
     folder = Path(app.config.get("DATA_DIR") or current.data)
@@ -82,6 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("ARCHIVE"):
         atexit.register(archive.close)
     _register_blueprints(app)
+    followers.register(app, FOLLOWERS)
     _register_errors(app)
     return app
 
@@ -97,6 +92,13 @@ PARTS: tuple[ModuleType, ...] = (
     things, memento, oai, void, dumps, feeds, resourcesync, health, sparql,
     search_views, search_feed, browse, edit, uploads, reconcile,
 )
+
+
+#: The app's followers of the change log, in the order they run after the search index
+#: (each module's ``follower(app)``): the harvest log before the sitemap that reads it,
+#: the page cache last, since a cached page may show what any of the others keep.
+FOLLOWERS: tuple[ModuleType, ...] = (oai_log, oai_records, void, feeds, reconcile, dumps,
+                                     page_cache)
 
 
 def _register_blueprints(app: Flask) -> None:

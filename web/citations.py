@@ -250,7 +250,7 @@ EXTENSIONS = {"csl": "json", "ris": "ris", "bib": "bib"}
 
 def archive_name() -> str:
     """The archive's name, as publisher and archive of every citation (``VOID_TITLE``)."""
-    return str(current_app.config.get("VOID_TITLE", ARCHIVE_NAME))
+    return str(current_app.config["VOID_TITLE"])
 
 
 def texts(item: Citation) -> dict[str, str]:

@@ -2,7 +2,10 @@
 
 The files are written to ``DATA_DIR/dumps`` when the change log has moved since the last
 ones (not on every request), listed with size, date and SHA-256, and served by
-``send_file`` so that downloads stream and answer conditional and Range requests.
+``send_file`` so that downloads stream and answer conditional and Range requests. The
+builder is the ``dumps`` follower of the change log: it notes where the log stands, and
+the next request for a dump starts a build if the files are behind (a build costs about a
+minute per 65,000 statements, so none starts for a write nobody downloads).
 
 A dump is built in a background thread (:class:`DumpBuilder`) from a read-only snapshot
 of the store, never under the store's write lock: at 100,000 statements a build takes
@@ -31,21 +34,29 @@ from pathlib import Path
 from typing import IO, Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import ServiceUnavailable
 
 from archive import Archive
 from archive.export import public_graphs
+from archive.followers import Follower
 from archive.snapshot import SNAPSHOT, Snapshot, snapshot_of
 from vocab import PREFIXES
 from web.conneg import negotiate
-from web.services import get_archive
 
 bp = Blueprint("dumps", __name__)
 
 MANIFEST = "manifest.json"
-FIRST_WAIT = 10.0  # seconds a request waits for the very first dump (config DUMPS_FIRST_WAIT)
 RETRY_AFTER_FAILURE = 60.0  # seconds before a failed build is tried again
 _log = logging.getLogger(__name__)
 
@@ -120,20 +131,27 @@ def write_dumps(archive: Archive, folder: Path,
     return manifest
 
 
-class DumpBuilder:
+class DumpBuilder(Follower):
     """Builds the dumps of one archive in a background thread, one build at a time.
 
     ``on_snapshot`` hooks are called in the build's thread with the snapshot's sequence,
     before any file is written (for tests and monitoring: a build is then in progress).
+    As a follower it keeps ``sequence``, the change the dumps should hold.
     """
+
+    name = "dumps"
 
     def __init__(self, archive: Archive, folder: Path) -> None:
         self.archive = archive
         self.folder = folder
+        self.sequence = archive.last_sequence()
         self.on_snapshot: list[Callable[[int], None]] = []
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._not_before = 0.0
+
+    def follow(self, sequence: int) -> None:
+        self.sequence = sequence
 
     def building(self) -> bool:
         thread = self._thread
@@ -176,9 +194,12 @@ class DumpBuilder:
 @bp.record_once
 def _builder(state: BlueprintSetupState) -> None:
     app = state.app
-    app.config.setdefault("DUMPS_FIRST_WAIT", FIRST_WAIT)
-    folder = app.config.get("DUMPS_DIR") or Path(app.config["DATA_DIR"]) / "dumps"
+    folder = app.config["DUMPS_DIR"] or Path(app.config["DATA_DIR"]) / "dumps"
     app.extensions["dumps"] = DumpBuilder(app.extensions["archive"], Path(folder))
+
+
+def follower(app: Flask) -> DumpBuilder:
+    return app.extensions["dumps"]
 
 
 def current_dumps() -> tuple[dict[str, Any], int]:
@@ -190,7 +211,7 @@ def current_dumps() -> tuple[dict[str, Any], int]:
     """
     builder: DumpBuilder = current_app.extensions["dumps"]
     folder = builder.folder
-    sequence = get_archive().last_sequence()
+    sequence = builder.sequence
     manifest = read_manifest(folder)
     complete = _complete(folder, manifest)
     if not complete or manifest.get("last_sequence") != sequence:

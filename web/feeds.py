@@ -1,32 +1,30 @@
 """Crawler entry points: /sitemap.xml (an index past 50,000 URLs), /feed.atom, /robots.txt.
 
 Statement dates come from the change log (through the OAI-PMH harvest log); the URL list
-is rebuilt only when the log has moved.
+is computed again only after the log moved (the ``sitemap`` follower drops it).
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
 from lxml import etree
 from rdflib.namespace import DCTERMS
 
 from archive import Archive, Gone
+from archive.followers import Derived
 from archive.uris import CONCEPT_KINDS, RESOURCE_KINDS
 from web import urls
 from web.labels import date_text
 from web.oai import HarvestLog, harvest_log, stamp
-from web.services import get_archive
+from web.services import get_archive, get_follower
 
 bp = Blueprint("feeds", __name__)
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 ATOM_NS = "http://www.w3.org/2005/Atom"
-SITEMAP_LIMIT = 50_000  # sitemaps.org protocol: at most 50,000 URLs per file
 FEED_SIZE = 50
-_LOCK = threading.Lock()
 
 Entry = tuple[str, datetime | None]
 
@@ -51,16 +49,17 @@ def sitemap_entries(archive: Archive, log: HarvestLog) -> list[Entry]:
     return entries
 
 
+def follower(app: Flask) -> Derived[list[Entry]]:
+    """The sitemap's entries per host they are served at, computed at their first read
+    after the change log moved."""
+    return Derived("sitemap", lambda host: sitemap_entries(app.extensions["archive"],
+                                                           harvest_log()))
+
+
 def cached_entries() -> list[Entry]:
-    """The sitemap's entries, rebuilt when the change log has moved."""
-    log = harvest_log()
-    key = (len(log.changes), request.host_url)
-    with _LOCK:
-        cached = current_app.extensions.get("sitemap")
-        if cached is None or cached[0] != key:
-            cached = (key, sitemap_entries(get_archive(), log))
-            current_app.extensions["sitemap"] = cached
-    return cached[1]
+    """The sitemap's entries as they are now."""
+    entries: Derived[list[Entry]] = get_follower("sitemap")  # type: ignore[assignment]
+    return entries.get(request.host_url)
 
 
 def xml_response(root: etree._Element, mimetype: str = "application/xml") -> Response:
@@ -73,7 +72,7 @@ def xml_response(root: etree._Element, mimetype: str = "application/xml") -> Res
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
     entries = cached_entries()
-    limit = int(current_app.config.get("SITEMAP_LIMIT", SITEMAP_LIMIT))
+    limit = int(current_app.config["SITEMAP_LIMIT"])
     if len(entries) <= limit:
         return xml_response(url_set(entries))
     root = etree.Element(f"{{{SITEMAP_NS}}}sitemapindex", nsmap={None: SITEMAP_NS})
@@ -91,7 +90,7 @@ def sitemap() -> Response:
 @bp.get("/sitemap-<int:number>.xml")
 def sitemap_part(number: int) -> Response:
     entries = cached_entries()
-    limit = int(current_app.config.get("SITEMAP_LIMIT", SITEMAP_LIMIT))
+    limit = int(current_app.config["SITEMAP_LIMIT"])
     part = entries[(number - 1) * limit:number * limit] if number >= 1 else []
     if not part or len(entries) <= limit:
         abort(404)
@@ -120,7 +119,7 @@ def feed() -> Response:
 
 
 def archive_title() -> str:
-    return str(current_app.config.get("VOID_TITLE", "Human Rights Statements Archive"))
+    return str(current_app.config["VOID_TITLE"])
 
 
 def last_change(log: HarvestLog) -> str:

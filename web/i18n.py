@@ -112,8 +112,8 @@ def _choose() -> str:
 
 def init_app(app: Flask) -> None:
     """Flask-Babel with the catalogues beside this module, the cookie and ``Vary``."""
-    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    # Fixed configuration, not settings: the interface's own default language and zone.
+    app.config.update(BABEL_DEFAULT_LOCALE=DEFAULT, BABEL_DEFAULT_TIMEZONE="UTC")
     Babel(app, locale_selector=chosen_language, default_translation_directories="translations")
     app.after_request(_remember)
     app.context_processor(lambda: {

@@ -50,7 +50,6 @@ VERBS: dict[str, tuple[set[str], set[str]]] = {
     "ListRecords": ({"metadataPrefix"}, {"from", "until", "set", "resumptionToken"}),
 }
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
-DEFAULT_PAGE_SIZE = 100
 
 
 class OaiError(Exception):
@@ -271,11 +270,10 @@ def identify(root: etree._Element, _: dict[str, str]) -> None:
     log = harvest_log()
     config = current_app.config
     element = verb_element(root, "Identify")
-    sub(element, "repositoryName", config.get("OAI_REPOSITORY_NAME",
-                                             "Human Rights Statements Archive"))
+    sub(element, "repositoryName", config["OAI_REPOSITORY_NAME"])
     sub(element, "baseURL", base_url())
     sub(element, "protocolVersion", "2.0")
-    sub(element, "adminEmail", config.get("OAI_ADMIN_EMAIL", "archivists@example.org"))
+    sub(element, "adminEmail", config["OAI_ADMIN_EMAIL"])
     earliest = log.changes[0].time if log.changes else now()
     sub(element, "earliestDatestamp", stamp(earliest))
     sub(element, "deletedRecord", "persistent")
@@ -368,7 +366,7 @@ def list_items(root: etree._Element, arguments: dict[str, str], verb: str,
     if not matches:
         raise OaiError("noRecordsMatch", "no record matches these arguments")
     cursor = bisect.bisect_right(matches, token.after)
-    size = int(current_app.config.get("OAI_PAGE_SIZE", DEFAULT_PAGE_SIZE))
+    size = int(current_app.config["OAI_PAGE_SIZE"])
     page = matches[cursor:cursor + size]
     element = verb_element(root, verb)
     record_ids = [log.record_id(sequence) for sequence in page]
@@ -410,7 +408,7 @@ def read_current(log: HarvestLog, record_ids: list[str], prefix: str
     """The graphs of the records not deleted in the log, read together (none for a record
     deleted since this request caught up with the log)."""
     current = [record_id for record_id in record_ids if not log.latest(record_id).deleted]
-    return record_reader().read(current, len(log.changes), with_text=prefix != "oai_dc")
+    return record_reader().read(current, with_text=prefix != "oai_dc")
 
 
 def add_record(parent: etree._Element, log: HarvestLog, record_id: str, prefix: str,
@@ -434,8 +432,7 @@ def add_record(parent: etree._Element, log: HarvestLog, record_id: str, prefix: 
 # Metadata formats (written by web.oai_formats) -------------------------------------------
 
 def oai_dc(record: RecordTriples, uri: str) -> etree._Element:
-    rights = current_app.config.get("OAI_RIGHTS", "Metadata: CC0 1.0; texts remain the "
-                                                  "property of their issuers.")
+    rights = current_app.config["OAI_RIGHTS"]
     return oai_formats.oai_dc(record, uri, rights, record_reader().concepts)
 
 

@@ -3,7 +3,8 @@
 It holds every change in order, each record's change sequences and each record's OAI sets,
 in compact columns (:mod:`web.oai_columns`). It is read with one SPARQL SELECT over the
 change-log graph and one over the statements' set predicates at first use, then follows new
-entries incrementally before every request.
+entries incrementally as the ``oai_log`` follower of the change log (after each write here,
+and before a request when another process wrote).
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import NamedTuple
 
-from flask import current_app
+from flask import Flask
 from rdflib import Graph, URIRef
 
 from archive import Archive
 from archive.changelog import Change
+from archive.followers import Follower
 from archive.history import snapshot_graph
 from vocab import RA
 from web.oai_columns import ChangeColumns, RecordSequences, SetTable, micros
-from web.services import get_archive
+from web.services import get_follower
 
 #: Set kind (first part of a setSpec) → (kind of thing, linking predicate, set name).
 SET_KINDS: dict[str, tuple[str, URIRef, str]] = {
@@ -48,22 +50,35 @@ class Entry(NamedTuple):
     agent: str
 
 
-class HarvestLog:
+class HarvestLog(Follower):
     """Every change in order, each record's change sequences, and each record's sets.
 
-    Kept per app and brought up to date from the change log before every request.
+    Kept per app; read at its first use (:func:`harvest_log`), and from then on it
+    follows the change log.
     """
+
+    name = "oai_log"
 
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
+        self.started = False
         self.changes = ChangeColumns()
         self.by_record = RecordSequences(self.changes)
         self.sets = SetTable(self.changes.records)
         self.lock = threading.Lock()
         self._lists: OrderedDict[tuple, array] = OrderedDict()
 
+    @property
+    def sequence(self) -> int:  # type: ignore[override]
+        return len(self.changes)
+
+    def follow(self, sequence: int) -> None:
+        if self.started:  # until a harvest asks, the log is not read at all
+            self.catch_up()
+
     def catch_up(self) -> None:
         with self.lock:
+            self.started = True
             last = self.archive.last_sequence()
             if len(self.changes) >= last:
                 return
@@ -182,14 +197,12 @@ def last_content(archive: Archive, record_id: str) -> Graph:
     return Graph()
 
 
+def follower(app: Flask) -> HarvestLog:
+    return HarvestLog(app.extensions["archive"])
+
+
 def harvest_log() -> HarvestLog:
     """The app's harvest log, up to date with the change log."""
-    with _CREATE_LOCK:
-        log = current_app.extensions.get("oai_log")
-        if log is None:
-            log = current_app.extensions["oai_log"] = HarvestLog(get_archive())
+    log: HarvestLog = get_follower("oai_log")  # type: ignore[assignment]
     log.catch_up()
     return log
-
-
-_CREATE_LOCK = threading.Lock()

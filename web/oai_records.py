@@ -5,9 +5,10 @@ plus ``add_concept_labels`` would hold (statement, the issuers, events and place
 the preferred labels of the thesaurus concepts among them), in the store's order, with the
 two look-ups the metadata formats need. No rdflib graph is built.
 
-A :class:`RecordReader` per app keeps the issuers, events and places it has read while the
-change log stands still (a harvest meets the same few thousand on every page), and each
-concept's label triples (the thesauri do not change while the app runs).
+A :class:`RecordReader` per app keeps the issuers, events and places it has read (a harvest
+meets the same few thousand on every page) until the change log moves (it is the
+``oai_resources`` follower), and each concept's label triples (the thesauri do not change
+while the app runs).
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 import pyoxigraph as ox
-from flask import current_app
+from flask import Flask
 from rdflib.namespace import SKOS
 
 from archive import Archive
 from archive.bulk_read import Graphs, Subject, Term
+from archive.followers import Follower
 from archive.uris import CONCEPT_KINDS
 from vocab import RA
 from vocab.thesaurus import Concept
-from web.services import get_archive
+from web.services import get_follower
 
 PREF_LABEL = str(SKOS.prefLabel)
 #: Resource graphs kept between pages at most (a few hundred bytes each).
@@ -82,29 +84,34 @@ def as_subject(term: Object) -> Subject | None:
     return term if isinstance(term, ox.BlankNode) else None
 
 
-class RecordReader:
+class RecordReader(Follower):
     """Reads pages of records for one archive, keeping what does not change between pages."""
+
+    name = "oai_resources"
 
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
         self.lock = threading.Lock()
-        self.generation = -1
         self.resources: dict[tuple[str, ...], Graphs] = {}
         self.concepts = thesaurus_concepts(archive)
         self.labels = {uri: [(uri, PREF_LABEL, LabelLiteral(text, lang))
                              for lang, text in concept.labels.items()]
                        for uri, concept in self.concepts.items()}
 
-    def read(self, record_ids: Iterable[str], generation: int, with_text: bool = True
+    def follow(self, sequence: int) -> None:
+        with self.lock:  # a write may have changed any issuer, event or place
+            self.resources = {}
+            self.sequence = sequence
+
+    def read(self, record_ids: Iterable[str], with_text: bool = True
              ) -> dict[str, RecordTriples]:
-        """The current records among ``record_ids`` (a deleted one is absent), as of the
-        change log's length ``generation``; ``with_text`` False leaves out the full text
-        (``ra:text``), which Dublin Core does not carry."""
+        """The current records among ``record_ids`` (a deleted one is absent);
+        ``with_text`` False leaves out the full text (``ra:text``), which Dublin Core does
+        not carry."""
         skip = () if with_text else (str(RA.text),)
         with self.lock:
-            if generation != self.generation or \
-                    sum(map(len, self.resources.values())) > RESOURCES_KEPT:
-                self.generation, self.resources = generation, {}
+            if sum(map(len, self.resources.values())) > RESOURCES_KEPT:
+                self.resources = {}
             resources = self.resources.setdefault(skip, Graphs())
         found = self.archive.read.record_triples(record_ids, skip, resources)
         return {record_id: RecordTriples(self.with_concept_labels(triples))
@@ -137,13 +144,11 @@ def thesaurus_concepts(archive: Archive) -> dict[str, Concept]:
     return found
 
 
+def follower(app: Flask) -> RecordReader:
+    return RecordReader(app.extensions["archive"])
+
+
 def record_reader() -> RecordReader:
     """The app's record reader."""
-    with _CREATE_LOCK:
-        reader = current_app.extensions.get("oai_records")
-        if reader is None:
-            reader = current_app.extensions["oai_records"] = RecordReader(get_archive())
+    reader: RecordReader = get_follower("oai_resources")  # type: ignore[assignment]
     return reader
-
-
-_CREATE_LOCK = threading.Lock()

@@ -17,9 +17,9 @@ pages carry the user's name, forms and CSRF token), responses that set a cookie 
 ``lang`` cookie of a ``?lang=``, which is left out of the entry and set again from each
 request, see :data:`REQUEST_COOKIES`), say
 ``no-store``/``private`` or vary on ``*``, anything but a complete ``200``, and every
-endpoint not listed below (the API, SPARQL, OAI-PMH, feeds, forms). Settings:
-``PAGE_CACHE`` (on), ``PAGE_CACHE_ENTRIES`` and ``PAGE_CACHE_BYTES`` (the budget), each
-also read from ``RIGHTS_ARCHIVE_PAGE_CACHE…`` in the environment.
+endpoint not listed below (the API, SPARQL, OAI-PMH, feeds, forms). Settings
+(web/settings.py): ``PAGE_CACHE`` (on), ``PAGE_CACHE_ENTRIES`` and ``PAGE_CACHE_BYTES``
+(the budget).
 """
 
 from __future__ import annotations
@@ -32,13 +32,9 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request, request_finished
 
+from archive.followers import Follower
 from web.i18n import chosen_language
 
-DEFAULTS: dict[str, Any] = {
-    "PAGE_CACHE": True,
-    "PAGE_CACHE_ENTRIES": 5000,
-    "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
-}
 #: Pages that depend only on the store (and the deployed code and vocabulary).
 STORE_PAGES = frozenset({"things.statement", "things.version", "things.thing",
                          "things.vocabulary_index", "things.vocabulary", "home.about",
@@ -150,22 +146,38 @@ def init_app(app: Flask) -> None:
     cached endpoint is rate-limited, and with a shared store the pages that read the search
     index, which :mod:`web.followers` brings up to date per request, are not cached).
     """
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     if not app.config["PAGE_CACHE"]:
         return
     cache = PageCache(int(app.config["PAGE_CACHE_ENTRIES"]), int(app.config["PAGE_CACHE_BYTES"]))
     app.extensions["page_cache"] = cache
     app.extensions["page_cache.generation"] = [0]
-    app.extensions["archive"].follow(lambda: _next_generation(app))
     app.before_request(_answer_from_cache)
     request_finished.connect(_store, app, weak=False)
 
 
-def _next_generation(app: Flask) -> None:
-    """After every write in this process, once the search index has followed it."""
-    app.extensions["page_cache.generation"][0] += 1
-    app.extensions["page_cache"].clear()
+class Pages(Follower):
+    """The page cache as the last follower: emptied once the others have followed a change."""
+
+    name = "pages"
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.sequence = app.extensions["archive"].last_sequence()
+
+    def follow(self, sequence: int) -> None:
+        self.app.extensions["page_cache.generation"][0] += 1
+        self.app.extensions["page_cache"].clear()
+        self.sequence = sequence
+
+    def keep_up(self, sequence: int) -> None:
+        """Another process wrote: the cache's :func:`position` holds the log's end, so its
+        entries are already out of reach."""
+        self.sequence = sequence
+
+
+def follower(app: Flask) -> Pages | None:
+    """The cache's follower (none when the cache is off)."""
+    return Pages(app) if "page_cache" in app.extensions else None
 
 
 def position() -> Position:
@@ -190,7 +202,7 @@ def cacheable_request() -> bool:
         return False  # another process's write reaches this index between two requests
     if "Authorization" in request.headers:
         return False
-    return current_app.config.get("SESSION_COOKIE_NAME", "session") not in request.cookies
+    return current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
 
 
 def _answer_from_cache() -> Response | None:

@@ -17,16 +17,20 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 
-from archive.reconciliation import PROPERTIES, TYPES, Catalogue, Catalogues, Entity, Query
+from archive.followers import Derived
+from archive.reconciliation import (
+    PROPERTIES,
+    TYPES,
+    Catalogue,
+    Entity,
+    Query,
+    read_catalogue,
+)
 from vocab import RA
-from web.services import get_archive
+from web.services import get_archive, get_follower
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 
-DEFAULTS: dict[str, Any] = {
-    #: Queries one batch may hold (the manifest's ``batchSize``); more is answered 413.
-    "RECONCILE_BATCH_SIZE": 50,
-}
 SERVICE_NAME = "Human Rights Statements Archive"
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 100
@@ -52,15 +56,16 @@ class Refused(Exception):
         self.status = status
 
 
-def init_app(app: Flask) -> None:
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
-    app.extensions["reconcile.catalogues"] = Catalogues()
+def follower(app: Flask) -> Derived[Catalogue]:
+    """The catalogue of the app's archive, read again at its first use after the change
+    log moved."""
+    return Derived("reconcile", lambda: read_catalogue(app.extensions["archive"]))
 
 
 def catalogue() -> Catalogue:
     """The catalogue of the app's archive as of the change log's position now."""
-    return current_app.extensions["reconcile.catalogues"].get(get_archive())
+    kept: Derived[Catalogue] = get_follower("reconcile")  # type: ignore[assignment]
+    return kept.get()
 
 
 @bp.after_request

@@ -31,7 +31,7 @@ from archive.bulk_read import Triple
 from archive.changelog import now
 from archive.record import ID_PATTERN
 from web.etags import statement_etag
-from web.feeds import SITEMAP_LIMIT, SITEMAP_NS, xml_response
+from web.feeds import SITEMAP_NS, xml_response
 from web.oai import stamp
 from web.oai_columns import from_micros
 from web.oai_log import HarvestLog, harvest_log
@@ -47,7 +47,7 @@ CHANGES = {"create": "created", "update": "updated", "delete": "deleted"}
 
 
 def page_size() -> int:
-    return max(1, int(current_app.config.get("RESOURCESYNC_PAGE_SIZE", SITEMAP_LIMIT)))
+    return max(1, int(current_app.config["RESOURCESYNC_PAGE_SIZE"]))
 
 
 # The synced representation ---------------------------------------------------------------

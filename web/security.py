@@ -46,25 +46,13 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
-DEFAULTS: dict[str, Any] = {
-    "RATELIMIT_SPARQL": "120 per minute",
-    "RATELIMIT_API": "300 per minute",
-    "RATELIMIT_SEARCH": "120 per minute",
-    #: /reconcile and its preview and suggest services (a batch of up to 50 names each).
-    "RATELIMIT_RECONCILE": "300 per minute",
-    "RATELIMIT_SIGNIN": "10 per minute",
-    #: Every limited request made with one token or signed-in account, whatever its address.
-    "RATELIMIT_TOKEN": "1200 per minute",
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": True,
-    #: Unsafe methods on these paths are read-only protocol requests (SPARQL 1.1 Protocol
-    #: §2.1.2 query via POST, OAI-PMH 2.0 §3.1.1.2 POST, Reconciliation API 0.2 §4.3 POST):
-    #: no session acts, so no CSRF token.
+#: Fixed configuration, not settings: unsafe methods on these paths are read-only protocol
+#: requests (SPARQL 1.1 Protocol §2.1.2 query via POST, OAI-PMH 2.0 §3.1.1.2 POST,
+#: Reconciliation API 0.2 §4.3 POST), where no session acts, so no CSRF token; and no
+#: script reads the session cookie.
+FIXED: dict[str, Any] = {
     "CSRF_EXEMPT_PATHS": ("/sparql", "/oai", "/reconcile"),
     "SESSION_COOKIE_HTTPONLY": True,
-    #: Reverse proxies in front whose X-Forwarded-For/-Proto/-Host/-Port are believed: 0
-    #: ignores the headers (anyone can send them); 1 for one nginx or Caddy.
-    "PROXIES": 0,
 }
 #: Set when the configuration leaves them unset (Flask defines these keys, as None or False).
 COOKIE_DEFAULTS: dict[str, Any] = {"SESSION_COOKIE_SAMESITE": "Lax"}
@@ -79,8 +67,7 @@ CSRF_HEADER = "X-CSRF-Token"
 
 def init_app(app: Flask) -> None:
     """Install the headers, CSRF check, rate limits, size limit and session secret."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
+    app.config.update(FIXED)
     for key, value in COOKIE_DEFAULTS.items():
         if app.config.get(key) is None:
             app.config[key] = value

@@ -1,4 +1,5 @@
-"""The app's services, fetched by the views: the archive, the search index, the accounts.
+"""The app's services, fetched by the views: the archive, the search index, the accounts,
+and the app's followers of the change log by name.
 
 ``create_app`` opens them once and ``install`` hangs them on the app; a view asks for them
 with ``get_archive()``, ``get_index()`` or ``get_auth()`` (Flask's ``db.py`` pattern), so no
@@ -11,6 +12,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from archive import Archive
+from archive.followers import Follower
 from archive.reads import Reads
 from search import SearchIndex
 from web.auth import AuthStore
@@ -41,3 +43,8 @@ def get_index() -> SearchIndex:
 def get_auth() -> AuthStore:
     """The accounts, tokens and audit log of the current app."""
     return current_app.extensions["auth"]
+
+
+def get_follower(name: str) -> Follower:
+    """The current app's follower of the change log named ``name`` (see web/followers.py)."""
+    return current_app.extensions["followers"][name]

@@ -57,15 +57,6 @@ GRAPH_NAMES = {"ttl": "ttl", "turtle": "ttl", "n3": "ttl", "jsonld": "jsonld",
                "xml": "rdf", "nt": "nt", "ntriples": "nt", "n-triples": "nt", "html": "html"}
 
 
-#: Limits of the public endpoint (docs/sparql.md, docs/security.md); each a setting.
-DEFAULTS: dict[str, Any] = {
-    "SPARQL_MAX_QUERY_BYTES": 65_536,  # the query text, UTF-8
-    "SPARQL_WORKER_MEMORY": 1024,  # MB of address space per worker (0: unlimited)
-    "SPARQL_CLIENT_QUERIES": 1,  # queries one client may have running at once
-    "SPARQL_QUEUE_WAIT": 2.0,  # seconds a request waits for its client's turn or a worker
-}
-
-
 class Refusal(Exception):
     """A request the endpoint will not run, with its HTTP status and a plain message;
     ``retry_after`` (seconds) for a refusal that a later try may not meet."""
@@ -88,12 +79,10 @@ class ProtocolRequest:
 @bp.record_once
 def _open_pool(state: Any) -> None:
     app = state.app
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
-    archive = app.extensions["archive"]
+    archive = app.extensions["archive"]  # limits: SPARQL_* in web/settings.py
     spawn = partial(Worker, memory=int(app.config["SPARQL_WORKER_MEMORY"]),
                     engine_port=engine_port(archive))
-    pool = WorkerPool(Source(archive), size=int(app.config.get("SPARQL_WORKERS", 2)),
+    pool = WorkerPool(Source(archive), size=int(app.config["SPARQL_WORKERS"]),
                       spawn=spawn)
     app.extensions["sparql_pool"] = pool
     app.extensions["sparql_gate"] = ClientGate()

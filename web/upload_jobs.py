@@ -30,13 +30,6 @@ from limits import parse as parse_limit
 
 from web.auth import Principal
 
-DEFAULTS: dict[str, Any] = {
-    "UPLOAD_PENDING_MAX": 5,
-    "UPLOAD_PENDING_BYTES": 100 * 1024 * 1024,
-    "RATELIMIT_UPLOAD": "10 per minute",
-    "UPLOAD_WORKERS": 2,
-    "UPLOAD_SWEEP_SECONDS": 600.0,  # how often the sweeper looks for expired uploads
-}
 KEEP_SECONDS = 24 * 3600  # an upload (and a checked upload's file) is kept this long
 KEEP_FINISHED = 20  # finished uploads remembered per archivist (the oldest go first)
 PREVIEW_ROWS = 200
@@ -125,7 +118,7 @@ class UploadJobs:
         self.workers = max(1, int(config["UPLOAD_WORKERS"]))
         self.sweep_seconds = float(config["UPLOAD_SWEEP_SECONDS"])
         self.rate = _Window(str(config["RATELIMIT_UPLOAD"]))
-        self.rate_enabled = bool(config.get("RATELIMIT_ENABLED", True))
+        self.rate_enabled = bool(config["RATELIMIT_ENABLED"])
         self._queue: queue.Queue[tuple[UploadJob, Callable[..., None], tuple[Any, ...]]] = \
             queue.Queue()
         self._threads: list[threading.Thread] = []

@@ -38,7 +38,6 @@ from web.auth import AuthStore, Principal
 from web.services import get_archive, get_auth
 from web.signin import current_agent, login_required
 from web.upload_jobs import (
-    DEFAULTS,
     KEEP_SECONDS,
     PREVIEW_ROWS,
     UploadJob,
@@ -55,8 +54,6 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
 @bp.record_once
 def _start_jobs(state: Any) -> None:
     config = state.app.config
-    for key, value in DEFAULTS.items():
-        config.setdefault(key, value)
     state.app.extensions["uploads"] = UploadJobs(Path(config["DATA_DIR"]) / "uploads", config)
 
 

@@ -1,24 +1,24 @@
 """The VoID description of the dataset at /.well-known/void (VoID §6.2 well-known URI).
 
 Counts come from the read model (:mod:`archive.statistics`: SPARQL over the published graphs,
-those in the dumps), so they always agree with the data; the description is rebuilt only
-when the change log has moved, and answered like every page (:func:`web.answers.answer`).
+those in the dumps), so they always agree with the data; the description is computed again
+only after the change log moved (the ``void`` follower drops it), and answered like every
+page (:func:`web.answers.answer`).
 """
 
 from __future__ import annotations
 
-import threading
-
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Flask, Response, current_app, url_for
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDFS, SKOS, VOID, XSD
 
 from archive import Archive
+from archive.followers import Derived
 from vocab import RA, SCHEMA, bind_prefixes
 from web.answers import answer
 from web.conneg import GRAPH_FORMATS, Page
 from web.dumps import DUMP_FILES
-from web.services import get_archive
+from web.services import get_archive, get_follower
 
 bp = Blueprint("void", __name__)
 
@@ -30,7 +30,6 @@ VOCABULARIES = [URIRef(str(RA).rstrip("#")), DCTERMS, SKOS, PROV, SCHEMA, FOAF, 
                 URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/")]
 FORMAT_FEATURES = [URIRef(f"http://www.w3.org/ns/formats/{name}")
                    for name in ("Turtle", "JSON-LD", "RDF_XML", "N-Triples", "N-Quads")]
-_LOCK = threading.Lock()
 
 
 def dataset_uri(archive: Archive) -> URIRef:
@@ -45,8 +44,7 @@ def void_graph(archive: Archive) -> Graph:
     config = current_app.config
     add = graph.add
     add((dataset, RDF.type, VOID.Dataset))
-    add((dataset, DCTERMS.title, Literal(config.get("VOID_TITLE",
-                                                    "Human Rights Statements Archive"), lang="en")))
+    add((dataset, DCTERMS.title, Literal(config["VOID_TITLE"], lang="en")))
     add((dataset, DCTERMS.description, Literal(
         "Public statements on human rights (press statements, declarations, speeches, "
         "open letters …) with their issuers, the events they respond to, the treaties they "
@@ -95,16 +93,15 @@ def add_statistics(graph: Graph, dataset: URIRef, stats: dict) -> None:
         graph.add((partition, VOID.triples, Literal(triples, datatype=integer)))
 
 
+def follower(app: Flask) -> Derived[Graph]:
+    """The description, computed at its first read after the change log moved."""
+    return Derived("void", lambda: void_graph(app.extensions["archive"]))
+
+
 def current_void() -> Graph:
-    """The description, cached per app and rebuilt when the change log has moved."""
-    archive = get_archive()
-    sequence = archive.last_sequence()
-    with _LOCK:
-        cached = current_app.extensions.get("void")
-        if cached is None or cached[0] != sequence:
-            cached = (sequence, void_graph(archive))
-            current_app.extensions["void"] = cached
-    return cached[1]
+    """The description of the dataset as it is now."""
+    described: Derived[Graph] = get_follower("void")  # type: ignore[assignment]
+    return described.get()
 
 
 @bp.get("/.well-known/void")
