@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests import test_browser as shared
-from tests.conftest import SEED_ID, sample_module_app, serving
+from tests.support import SEED_ID, sample_module_app, serving
 from tests.test_browser import SHOTS
 
 browser = shared.browser  # the same fixture, over this module's server

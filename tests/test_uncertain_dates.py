@@ -20,7 +20,7 @@ from archive.dates import EDTF, DateError, parse_date
 from archive.errors import BadInput
 from archive.ingest import read_bytes
 from search import SearchIndex
-from tests.conftest import ROOT
+from tests.support import ROOT
 from vocab import RA
 from web.edit_form import date_preview
 
