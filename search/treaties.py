@@ -123,7 +123,7 @@ def _tokens(text: str, han: bool = False) -> list[str]:
 def _original_words(text: str, tokens: list[str], han: bool) -> list[str] | None:
     """The words of ``text`` as written, paired with its folded ``tokens`` ("the" left out);
     None if they cannot be paired. Folding one character for one never changes whether
-    a character is part of a word (tests/test_import_speed_paths.py checks every code
+    a character is part of a word (tests/search/test_import_speed_paths.py checks every code
     point), so the words of the text and of its folded form line up one for one."""
     written = _tokens(text, han)
     if len(written) != len(tokens):

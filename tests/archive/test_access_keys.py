@@ -20,8 +20,8 @@ from archive.export import backup, export, restore
 from archive.history import record_changes
 from archive.ingest import read_bytes
 from archive.record import parse_record
-from tests.test_cli import run
-from tests.test_pages import pages_sign_in
+from tests.web.test_cli import run
+from tests.web.test_pages import pages_sign_in
 from vocab import RA
 
 

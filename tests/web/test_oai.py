@@ -18,7 +18,7 @@ from sickle import Sickle
 from archive.settings import DEFAULT_BASE
 from tests.support import sample_module_app, serving
 
-XSD_DIR = Path(__file__).resolve().parent / "data" / "xsd"
+XSD_DIR = Path(__file__).resolve().parents[1] / "data" / "xsd"
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 REMOTE_SCHEMAS = {
     "http://dublincore.org/schemas/xmls/simpledc20021212.xsd": "simpledc20021212.xsd",

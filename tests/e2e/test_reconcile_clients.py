@@ -17,7 +17,7 @@ from tests.support import free_port, require_package, sample_module_app, serving
 
 #: reconciler 0.2.2 calls pandas the old way (``drop(inplace=True)``): its warning, not ours.
 RECONCILER_WARNINGS = pytest.mark.filterwarnings("ignore::DeprecationWarning:reconciler.*")
-NAMES_CSV = Path(__file__).parent / "data" / "reconciliation" / "issuer-names.csv"
+NAMES_CSV = Path(__file__).parents[1] / "data" / "reconciliation" / "issuer-names.csv"
 #: What each spelling must be matched to (None: not matched, left for the archivist).
 EXPECTED: dict[str, str | None] = {
     "Bulgaria": "bulgaria", "BULGARIA": "bulgaria", "bulgaria": "bulgaria",

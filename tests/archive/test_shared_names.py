@@ -19,7 +19,7 @@ from rdflib import RDFS
 
 from archive.remote_store import RemoteStore
 from archive.settings import DEFAULT_BASE
-from tests.test_remote_store import COMMAND, ROOT, _serve
+from tests.archive.test_remote_store import COMMAND, ROOT, _serve
 from vocab import RA
 
 pytestmark = pytest.mark.slow

@@ -18,8 +18,8 @@ from tests.support import SEED_ID, open_app, require_package, serving
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-ROOT = Path(__file__).resolve().parent.parent
-AXE = Path(__file__).resolve().parent / "assets" / "axe.min.js"
+ROOT = Path(__file__).resolve().parents[2]
+AXE = Path(__file__).resolve().parents[1] / "assets" / "axe.min.js"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 PASSWORD = "browser test password"
 

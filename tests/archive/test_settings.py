@@ -12,7 +12,7 @@ from archive.settings import DEFAULT_MAX_DECOMPRESSED, Settings, table
 from tests.support import open_app
 from web.settings import WebSettings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("kind", [Settings, WebSettings])

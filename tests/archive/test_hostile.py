@@ -1,9 +1,9 @@
 """The catalogue of bad and hostile input: each refused with a specific message, archive unchanged.
 
-Token cases (missing, wrong, expired, revoked) are in tests/test_auth.py; the property-based
-cases (random record JSON, random search parameters) in tests/test_properties.py; hostile
+Token cases (missing, wrong, expired, revoked) are in tests/web/test_auth.py; the property-based
+cases (random record JSON, random search parameters) in tests/archive/test_properties.py; hostile
 SPARQL (SERVICE in every spelling, memory bombs, oversized queries, one client holding the
-workers, formula cells in downloads, Accept parameters) in tests/test_sparql_hardening.py.
+workers, formula cells in downloads, Accept parameters) in tests/web/test_sparql_hardening.py.
 """
 
 from __future__ import annotations

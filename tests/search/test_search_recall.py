@@ -15,7 +15,7 @@ from archive import Archive
 from archive.corpus import read_ungdc
 from search import SearchIndex
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ungdc-1990-2024.jsonl.gz"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "ungdc-1990-2024.jsonl.gz"
 SAMPLE, STEP, QUERIES, TOP = 200, 37, 100, 3
 WORD = re.compile(r"[a-z]{4,}")
 

@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 from web.i18n import LANGUAGES
 
 SEED = "us-human-rights-cities-alliance-2018-06-22"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "web" / "translations"
 HTML = {"Accept": "text/html"}
 PASSWORD = "a long enough password"

@@ -15,7 +15,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
 from vocab.skos_import import concept_schemes, import_skos
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VOCAB = ROOT / "vocab"
 REFERENCE = Path("/work/shared/reference")
 CORE_CSV = REFERENCE / "core_instruments.csv"

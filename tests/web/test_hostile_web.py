@@ -28,8 +28,8 @@ import requests
 from lxml import etree
 
 from search.query import MAX_PATTERNS, PATTERN_EXPANSIONS
-from tests.test_hostile import store_state
-from tests.test_oai import oai_schema
+from tests.archive.test_hostile import store_state
+from tests.web.test_oai import oai_schema
 
 SEED = "us-human-rights-cities-alliance-2018-06-22"
 PASSWORD = "a long enough password"
@@ -393,7 +393,7 @@ def test_the_page_cache_keys_on_what_routes_the_request(web_app: Any) -> None:
 # Against a real `rights-archive serve` (items 5 and 9) -----------------------------------------
 
 COMMAND = [str(Path(sys.executable).with_name("rights-archive"))]
-SAMPLE = Path(__file__).resolve().parent.parent / "archive" / "sample" / "statements.jsonl"
+SAMPLE = Path(__file__).resolve().parents[2] / "archive" / "sample" / "statements.jsonl"
 THREADS = 8
 
 

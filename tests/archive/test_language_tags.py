@@ -8,7 +8,7 @@ from pathlib import Path
 
 from archive.languages import language_warnings, script_mismatch, tag_problem
 from archive.record import parse_record
-from tests.test_cli import run
+from tests.web.test_cli import run
 
 ARABIC = "ندعو جميع الدول إلى تنفيذ اتفاقية القضاء على جميع أشكال التمييز ضد المرأة"
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests import test_browser as shared
+from tests.e2e import test_browser as shared
+from tests.e2e.test_browser import SHOTS
 from tests.support import sample_module_app, serving
-from tests.test_browser import SHOTS
 
 browser = shared.browser  # the same fixture, over this module's server
 

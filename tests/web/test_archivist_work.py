@@ -21,9 +21,9 @@ from archive.errors import BadInput
 from archive.ingest import import_files, read_bytes
 from archive.record import KEYS, parse_record
 from archive.suggest import suggest
-from tests.test_pages import HTML, PASSWORD, SEED, pages_sign_in, pages_token
+from tests.web.test_pages import HTML, PASSWORD, SEED, pages_sign_in, pages_token
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEE_ALSO_ID = "ushrn-2018-06-21-statement-us-withdrawal-hrc"
 
 
@@ -449,7 +449,7 @@ def test_parse_record_normalises_line_breaks_in_every_text_field() -> None:
 
 def test_import_note_and_validate_in_csv_terms(tmp_path: Path) -> None:
     from archive import Archive
-    from tests.test_cli import run
+    from tests.web.test_cli import run
 
     folder = tmp_path / "data"
     assert run(folder, "create").returncode == 0

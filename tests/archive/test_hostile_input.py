@@ -4,7 +4,7 @@ JSON-LD that names contexts to load (a loopback listener that must never be reac
 local file whose content must never show), gzip bombs, XML entity expansion, chunked bodies
 past the size limit (through the real server, gunicorn), and uploads past each archivist's
 limits. Each is refused with a specific message and leaves the archive as it was; the
-catalogue's first part is tests/test_hostile.py.
+catalogue's first part is tests/archive/test_hostile.py.
 """
 
 from __future__ import annotations

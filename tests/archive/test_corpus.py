@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "archive" / "sample"
 STATEMENTS = SAMPLE / "statements.jsonl"
 SELECTION = SAMPLE / "ungdc-selection.jsonl"

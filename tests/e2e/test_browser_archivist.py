@@ -1,7 +1,7 @@
 """The archivist's pages in real headless Chromium against a live server (issue 14): pasted
 paragraphs, a see-also suggestion saved, rows removed, a date settled in one click, only
 the rows at fault marked, notes and comparisons in the history, Restore on a deleted
-statement, the upload preview, the sign-in error. Fixtures as in tests/test_browser.py.
+statement, the upload preview, the sign-in error. Fixtures as in tests/e2e/test_browser.py.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests import test_browser as shared
+from tests.e2e import test_browser as shared
+from tests.e2e.test_browser import sign_in
 from tests.support import SEED_ID, open_app, serving
-from tests.test_browser import sign_in
 
 browser, page = shared.browser, shared.page  # the same fixtures, over this module's server
 

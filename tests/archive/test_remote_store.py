@@ -27,7 +27,7 @@ from archive.store import open_store
 from tests.support import SEED_ID, free_port, require_package
 from vocab import RA
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMMAND = str(Path(sys.executable).with_name("rights-archive"))
 FOLLOW_DEADLINE = 10.0  # seconds: the stated bound for a write to be found elsewhere
 

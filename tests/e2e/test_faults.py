@@ -30,7 +30,7 @@ from web.auth import AuthStore
 
 pytestmark = pytest.mark.slow
 COMMAND = [str(Path(sys.executable).with_name("rights-archive"))]
-SAMPLE = Path(__file__).resolve().parent.parent / "archive" / "sample" / "statements.jsonl"
+SAMPLE = Path(__file__).resolve().parents[2] / "archive" / "sample" / "statements.jsonl"
 SERVER_ENV = {"RIGHTS_ARCHIVE_RATELIMIT_API": "1000000 per minute",
               "RIGHTS_ARCHIVE_RATELIMIT_SPARQL": "1000000 per minute"}
 

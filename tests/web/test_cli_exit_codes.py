@@ -7,7 +7,7 @@ from pathlib import Path
 
 from archive import Archive
 from tests.support import SAMPLE
-from tests.test_cli import run
+from tests.web.test_cli import run
 from web import cli
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from archive.suggest import suggest
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / \
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / \
     "us-human-rights-cities-alliance-2018-06-22.txt"
 
 

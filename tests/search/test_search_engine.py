@@ -22,7 +22,7 @@ import pytest
 from search import engine
 from search.engine import WhooshVersionMismatch, check_whoosh
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "search" / "engine"
 
 

@@ -14,7 +14,7 @@ from search.api import search_json
 from search.languages import chinese_words, strip_arabic_prefix
 from search.treaties import TreatyFinder
 
-GOLDEN = Path(__file__).parent / "data" / "golden_languages.json"
+GOLDEN = Path(__file__).parents[1] / "data" / "golden_languages.json"
 LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 
 

@@ -47,7 +47,7 @@ RESPONSES = 11  # statements in the sample that respond to an event, besides the
 def sparql_app(request: pytest.FixtureRequest) -> Iterator[Any]:
     """One app over the sample for the module (the tests only read; one kills a worker).
     Every request comes from one address here, so the per-client limit is raised (it has
-    its own tests in tests/test_sparql_hardening.py)."""
+    its own tests in tests/web/test_sparql_hardening.py)."""
     with sample_module_app(request, request.param, SPARQL_TIMEOUT=2, SPARQL_CLIENT_QUERIES=4,
                            RATELIMIT_SPARQL="10000 per minute") as app:
         yield app

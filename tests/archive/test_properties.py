@@ -20,7 +20,7 @@ from archive import Archive, BadInput
 from archive.record import KEYS, parse_record
 from tests.support import open_app
 
-SAMPLE = Path(__file__).resolve().parent.parent / "archive" / "sample" / "statements.jsonl"
+SAMPLE = Path(__file__).resolve().parents[2] / "archive" / "sample" / "statements.jsonl"
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,4 +1,4 @@
-"""Hostile SPARQL: the endpoint's share of the hostile catalogue (tests/test_hostile.py).
+"""Hostile SPARQL: the endpoint's share of the hostile catalogue (tests/archive/test_hostile.py).
 
 Each case is refused with a clear answer, or contained, and the server goes on answering:
 
