@@ -20,7 +20,14 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from flask import Flask, Response, g, request
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+)
 from flask_babel import gettext as _gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.urls import urlencode
@@ -82,6 +89,14 @@ def js_texts() -> dict[str, str]:
     return {text: _gettext(text) for text in JS_TEXTS}
 
 
+def translations() -> Any:
+    """The catalogue of this request's interface language (looked up once per request)."""
+    found = g.get("ui_translations")
+    if found is None:
+        found = g.ui_translations = get_translations()
+    return found
+
+
 def chosen_language() -> str:
     """The interface language of this request (computed once per request)."""
     chosen = g.get("ui_language")
@@ -101,13 +116,8 @@ def explicit_language() -> str | None:
 
 
 def _choose() -> str:
-    asked = request.args.get(PARAMETER, "").strip().lower()
-    if asked in LANGUAGES:
-        return asked
-    remembered = request.cookies.get(COOKIE, "")
-    if remembered in LANGUAGES:
-        return remembered
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT) or DEFAULT
+    return (explicit_language()
+            or request.accept_languages.best_match(LANGUAGES, default=DEFAULT) or DEFAULT)
 
 
 def init_app(app: Flask) -> None:
@@ -115,6 +125,16 @@ def init_app(app: Flask) -> None:
     # Fixed configuration, not settings: the interface's own default language and zone.
     app.config.update(BABEL_DEFAULT_LOCALE=DEFAULT, BABEL_DEFAULT_TIMEZONE="UTC")
     Babel(app, locale_selector=chosen_language, default_translation_directories="translations")
+    # Templates translate each text through the request's catalogue, looked up once per
+    # request: Flask-Babel's own callables look it up per text (16 µs each, 58 texts on a
+    # statement page: a sixth of its time).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: translations().ugettext(text),
+        ngettext=lambda one, many, n: translations().ungettext(one, many, n),
+        pgettext=lambda context, text: translations().upgettext(context, text),
+        npgettext=lambda context, one, many, n: translations().unpgettext(
+            context, one, many, n),
+        newstyle=True)
     app.after_request(_remember)
     app.context_processor(lambda: {
         "ui_language": chosen_language(), "ui_direction": direction(),
@@ -181,7 +201,7 @@ def language_name(code: str) -> str:
 
 def term(text: Any) -> str:
     """A fixed interface word that reached the template in a variable, translated."""
-    return _gettext(str(text)) if text else ""
+    return translations().ugettext(str(text)) if text else ""
 
 
 def number(value: Any) -> str:
