@@ -142,6 +142,17 @@ def from_literal(literal: Literal, written: str | None = None) -> PartialDate:
     return PartialDate(str(literal), precision, written or str(literal))
 
 
+def literal_display(literal: Literal | None) -> str:
+    """A stored date as people read it ("22 June 2018", "June 2018", "circa 1998"); the
+    literal as it is when it is not a readable date, "" for none."""
+    if literal is None:
+        return ""
+    try:
+        return from_literal(literal).display()
+    except (DateError, ValueError):
+        return str(literal)
+
+
 def machine_date(text: str) -> str:
     """A stored date (ISO at its precision, or EDTF) as a machine-readable ISO date at the
     precision it surely has ("" when it has none): for HTML ``<time datetime>``."""

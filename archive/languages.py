@@ -79,11 +79,17 @@ def _cased(tag: str) -> str:
 
 # The script of a text --------------------------------------------------------------------
 
+#: Letters of the scripts the archive tells apart, as ranges for regular expressions (the
+#: search analysis and the treaty finder use the same).
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # the CJK unified and compatibility blocks
+ARABIC = "\u0600-\u06ff\u0750-\u077f"
+CYRILLIC = "\u0400-\u04ff"
+
 SCRIPTS = {
     "Latin": re.compile(r"[A-Za-z\u00c0-\u024f]"),
-    "Arabic": re.compile(r"[\u0600-\u06ff\u0750-\u077f]"),
-    "Cyrillic": re.compile(r"[\u0400-\u04ff]"),
-    "Han": re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]"),
+    "Arabic": re.compile(f"[{ARABIC}]"),
+    "Cyrillic": re.compile(f"[{CYRILLIC}]"),
+    "Han": re.compile(f"[{HAN}]"),
     "Greek": re.compile(r"[\u0370-\u03ff]"),
     "Hebrew": re.compile(r"[\u0590-\u05ff]"),
     "Devanagari": re.compile(r"[\u0900-\u097f]"),

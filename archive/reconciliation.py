@@ -20,7 +20,7 @@ from rdflib import RDFS, URIRef
 from rdflib.namespace import ORG, SKOS
 
 from archive.core import Archive
-from archive.dates import DateError, from_literal
+from archive.dates import literal_display
 from archive.matching import CLOSE, Comparison, Name, best, fold
 from vocab import RA
 
@@ -253,13 +253,6 @@ def _pairs(archive: Archive, query: str) -> dict[URIRef, set[URIRef]]:
     return found
 
 
-def _date_text(literal: object) -> str:
-    try:
-        return from_literal(literal).display()  # type: ignore[arg-type]
-    except (DateError, ValueError):
-        return str(literal)
-
-
 def read_catalogue(archive: Archive) -> Catalogue:
     """The catalogue of ``archive`` as it is now."""
     uris = archive.uris
@@ -302,7 +295,7 @@ def read_catalogue(archive: Archive) -> Catalogue:
                                {k: v for k, v in facts.items() if v}))
     for uri, found in names["events"].items():
         where = sorted(all_names.get(p, [local(p)])[0] for p in event_places.get(uri, ()))
-        when = sorted(_date_text(d) for d in event_dates.get(uri, ()))
+        when = sorted(literal_display(d) for d in event_dates.get(uri, ()))
         facts = {"country": keys_of(event_places.get(uri, ()))}
         entities.append(Entity(local(uri), "event", tuple(map(Name.of, found)),
                                ", ".join(when + where), {k: v for k, v in facts.items() if v}))

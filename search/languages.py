@@ -19,8 +19,8 @@ from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 
-#: Han ideographs (the CJK unified blocks and compatibility ideographs).
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+from archive.languages import HAN
+
 HAN_CHAR = re.compile(f"[{HAN}]")
 _HAN_OR_WORD = re.compile(rf"[{HAN}]+|[^\W{HAN}]+")
 ARABIC_LETTER = re.compile("[\u0620-\u064a]")
@@ -35,15 +35,12 @@ ARABIC_STOPS = frozenset(" ".join("""
 ايضا اي عليه عليها فيه فيها منه منها له لها لهم به بها اليه كذلك وقد وفي ومن وعلي
 """.splitlines()).split())
 
-#: Frequent Russian function words (Whoosh's list with "ё" folded).
-RUSSIAN_STOPS: frozenset[str] = frozenset()
-
-
 def _russian_stops() -> frozenset[str]:
     from whoosh.lang import stopwords_for_language
     return frozenset(w.replace("ё", "е") for w in stopwords_for_language("ru"))
 
 
+#: Frequent Russian function words (Whoosh's list with "ё" folded).
 RUSSIAN_STOPS = _russian_stops()
 
 

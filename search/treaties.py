@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from itertools import compress, filterfalse
 from operator import not_
 
+from archive.languages import ARABIC, CYRILLIC, HAN
 from search.analysis import fold
-from search.languages import ARABIC_LETTER, HAN, HAN_CHAR, strip_arabic_prefix
+from search.languages import ARABIC_LETTER, HAN_CHAR, strip_arabic_prefix
 from vocab.thesaurus import Thesaurus
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
@@ -34,10 +35,10 @@ _SKIP = frozenset({"the"})  # as vocab.thesaurus.normalize_label drops it
 _DIACRITICS = re.compile("[\u064b-\u065f\u0670]")
 #: One-letter prefixes an Arabic title's first word may carry (and, so, with, for, like).
 _ARABIC_PARTICLES = "وفبلك"
-_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_CYRILLIC = re.compile(f"[{CYRILLIC}]")
 #: Any letter of the scripts the finder treats apart (Cyrillic, Arabic, Han): one scan tells
 #: whether a text needs the checks for each (most texts do not).
-_OTHER_SCRIPTS = re.compile(f"[\u0400-\u04ff\u0600-\u06ff{HAN}]")
+_OTHER_SCRIPTS = re.compile(f"[{CYRILLIC}{ARABIC}{HAN}]")
 
 
 def _other_scripts(text: str) -> bool:

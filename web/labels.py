@@ -14,7 +14,7 @@ from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from archive import Archive
-from archive.dates import DateError, from_literal
+from archive.dates import literal_display
 from archive.uris import CONCEPT_KINDS
 from web.services import get_archive
 
@@ -59,12 +59,7 @@ def add_concept_labels(archive: Archive, graph: Graph) -> Graph:
 
 def date_text(literal: Any) -> str:
     """A date at its precision ("22 June 2018", "June 2018", "2018")."""
-    if literal is None:
-        return ""
-    try:
-        return from_literal(literal).display()
-    except DateError:
-        return str(literal)
+    return literal_display(literal)
 
 
 def short_url(url: str, limit: int = 60) -> str:
