@@ -163,6 +163,9 @@ class Mapper:
             if not self.resources.store.has_graph(uri) and uri not in batch.new_resources:
                 problem(f"{key}.uri", f"there is no issuer {agent.uri} in the archive")
                 return None
+            # the other names and identifiers written beside the URI are the issuer's too
+            stored = self.resource_graph(uri) if uri not in batch.new_resources else None
+            self._authority("issuers", uri, stored, agent, key, batch, pending, problem)
             return uri
         uri, stored = self._shared("issuers", agent.name, agent.new, key, batch, pending, problem,
                                    tuple(agent.alt_names))
@@ -238,7 +241,7 @@ class Mapper:
                 added.add((uri, SKOS.altLabel, Literal(alt)))
                 self.resources.add_alt(kind, uri, alt)
             elif other != uri:
-                problem(f"{key}.alt_names[{i - 1}]",
+                problem(f"{key}.alt_names[{i - 1}]" if i else f"{key}.name",
                         f"'{alt}' is already the name of another {kind[:-1]}, "
                         f"'{self.resources.name_of(kind, other) or other}'; leave it out, "
                         f"or write that {kind[:-1]} instead of '{thing.name}'")

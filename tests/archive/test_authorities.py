@@ -93,6 +93,26 @@ def test_an_alternative_name_resolves_to_the_thing(archive: Archive, name: str) 
     assert [name for _, name in archive.resources.names("issuers")] == ["Saint Kitts and Nevis"]
 
 
+def test_names_and_identifiers_beside_an_archive_uri_are_kept(archive: Archive) -> None:
+    """An issuer named by its archive URI still takes the other names and identifiers
+    written with it (they were dropped without a word), and a name that is another
+    issuer's is refused under its own key."""
+    issuer = archive.resources.find("issuers", "Saint Kitts and Nevis")
+    archive.save([statement("ghana", "Ghana")], agent="test")
+    archive.save([statement("by-uri", {"name": "Saint Kitts and Nevis", "uri": str(issuer),
+                                       "alt_names": ["Federation of Saint Christopher"]})],
+                 agent="test")
+    assert archive.record("by-uri").issuers[0].alt_names == [
+        "Federation of Saint Christopher", "St Kitts and Nevis", "St. Kitts & Nevis"]
+    with pytest.raises(BadInput) as refused:
+        archive.save([statement("clash", {"name": "Ghana", "uri": str(issuer),
+                                          "alt_names": ["SKN"]})], agent="test")
+    assert [(p.key, p.message) for p in refused.value.problems] == [
+        ("issuer.name", "'Ghana' is already the name of another issuer, 'Ghana'; leave it "
+                        "out, or write that issuer instead of 'Ghana'")]
+    assert "clash" not in set(archive.record_ids())
+
+
 def test_a_file_with_both_spellings_is_one_issuer(make_archive: Any) -> None:
     archive = make_archive()
     archive.save([statement("a", {"name": "Saint Kitts and Nevis",
