@@ -28,6 +28,8 @@ from archive.settings import DEFAULT_BASE
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "archive" / "sample"
 SEED_ID = "us-human-rights-cities-alliance-2018-06-22"
+#: The browser tests' desktop window.
+WIDE = {"width": 1280, "height": 900}
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

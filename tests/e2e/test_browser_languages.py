@@ -10,43 +10,18 @@ Without /usr/bin/chromium these tests skip, except under CI (``$CI`` set), where
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.e2e import test_browser as shared
 from tests.e2e.test_browser import SHOTS
-from tests.support import SEED_ID, sample_module_app, serving
+from tests.support import SEED_ID, WIDE
 
 browser = shared.browser  # the same fixture, over this module's server
 
 pytestmark = pytest.mark.browser
-WIDE = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest) -> Iterator[str]:
-    with sample_module_app(request, "oxigraph") as app, serving(app) as url:
-        yield url
-
-
-@pytest.fixture
-def open_page(browser: Any, server: str) -> Iterator[Any]:
-    contexts = []
-
-    def open_(viewport: dict[str, int] | None = None, locale: str = "en-US") -> Any:
-        context = browser.new_context(base_url=server, viewport=viewport or WIDE,
-                                      locale=locale)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def box(page: Any, selector: str) -> dict[str, float]:

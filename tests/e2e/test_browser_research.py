@@ -10,14 +10,12 @@ Without /usr/bin/chromium these tests skip, except under CI (``$CI`` set), where
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.e2e import test_browser as shared
 from tests.e2e.test_browser import SHOTS
-from tests.support import sample_module_app, serving
 
 browser = shared.browser  # the same fixture, over this module's server
 
@@ -63,29 +61,6 @@ def contrast(one: str, other: str) -> float:
 def test_contrast_formula_matches_known_pairs() -> None:
     assert round(contrast("rgb(0, 0, 0)", "rgb(255, 255, 255)"), 1) == 21.0
     assert 1.9 < contrast("rgb(242, 169, 0)", "rgb(255, 255, 255)") < 2.1  # the old amber
-
-
-@pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest) -> Iterator[str]:
-    with sample_module_app(request, "oxigraph") as app, serving(app) as url:
-        yield url
-
-
-@pytest.fixture
-def open_page(browser: Any, server: str) -> Iterator[Any]:
-    contexts = []
-
-    def open_(viewport: dict[str, int] | None = None) -> Any:
-        context = browser.new_context(base_url=server,
-                                      viewport=viewport or {"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def test_phone_search_has_one_box_and_the_filters_reachable_from_the_top(open_page: Any
