@@ -128,11 +128,12 @@ class Reads:
         return {record_id: self._record(bulk_read.as_graph(triples), record_id)
                 for record_id, triples in found.items()}
 
-    def record_ids(self) -> Iterator[str]:
-        """Ids of every current (not deleted) statement, in id order."""
+    def record_ids(self, limit: int | None = None) -> Iterator[str]:
+        """Ids of every current (not deleted) statement, in id order (the first ``limit``)."""
         rows = self.store.select(
             f"SELECT ?id WHERE {{ GRAPH ?g {{ ?g a <{RA.Statement}> ; "
-            f"<{DCTERMS.identifier}> ?id }} }} ORDER BY ?id")
+            f"<{DCTERMS.identifier}> ?id }} }} ORDER BY ?id"
+            + (f" LIMIT {int(limit)}" if limit is not None else ""))
         return (str(row["id"]) for row in rows)
 
     def _record(self, graph: Graph, record_id: str) -> Record:

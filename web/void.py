@@ -66,7 +66,7 @@ def void_graph(archive: Archive) -> Graph:
     if last:
         add((dataset, DCTERMS.modified, Literal(last[0].time.isoformat().replace("+00:00", "Z"),
                                                 datatype=XSD.dateTime)))
-    example = next(iter(archive.record_ids()), None)
+    example = next(archive.read.record_ids(limit=1), None)  # not all ids for one
     if example:
         add((dataset, VOID.exampleResource, archive.uris.statement(example)))
     add_statistics(graph, dataset, stats)
